@@ -1,0 +1,66 @@
+"""Keep library log lines and progress bars off the terminal; hand them to a callback instead.
+
+transformers binds a stderr handler at import and huggingface_hub logs retries the same way: in a
+TUI those lines are printed over the screen. ``capture_library_logs`` removes those handlers,
+silences transformers' progress bars, routes Python warnings into logging, and forwards every
+record at WARNING or above to ``sink`` (the app shows them as notifications / in its log).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+LIBRARY_LOGGERS = ("transformers", "huggingface_hub", "py.warnings", "torch", "accelerate")
+_handler: _SinkHandler | None = None
+
+
+class _SinkHandler(logging.Handler):
+    def __init__(self, sink: Callable[[str, str], None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.sink(record.levelname.lower(), record.getMessage())
+        except Exception:  # a failing sink must never break the library call that logged
+            pass
+
+
+def capture_library_logs(sink: Callable[[str, str], None]) -> None:
+    """Install (or re-point) the capture. Safe to call before or after importing transformers."""
+    global _handler
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    logging.captureWarnings(True)
+    if _handler is None:
+        _handler = _SinkHandler(sink)
+    _handler.sink = sink
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        for h in list(logger.handlers):
+            if h is not _handler:
+                logger.removeHandler(h)
+        if _handler not in logger.handlers:
+            logger.addHandler(_handler)
+        logger.propagate = False
+    quiet_transformers()
+
+
+def quiet_transformers() -> None:
+    """Once transformers is imported, drop its default stderr handler and tqdm bars."""
+    import sys
+
+    if "transformers" not in sys.modules:
+        return
+    from transformers.utils import logging as tlog
+
+    tlog.disable_default_handler()
+    tlog.disable_progress_bar()
+    logger = logging.getLogger("transformers")
+    for h in list(logger.handlers):
+        if h is not _handler:
+            logger.removeHandler(h)
+    if _handler is not None and _handler not in logger.handlers:
+        logger.addHandler(_handler)
