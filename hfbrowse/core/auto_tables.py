@@ -107,7 +107,9 @@ def config_tables() -> tuple[dict[str, str], dict[str, str]]:
     auto = transformers_root() / "models" / "auto"
     paths = [auto / "auto_mappings.py", auto / "configuration_auto.py"]
     tables = _literal_tables(paths, ("_NAMES", "_NAME"))
-    return tables.get("CONFIG_MAPPING_NAMES", {}), tables.get("SPECIAL_MODEL_TYPE_TO_MODULE_NAME", {})
+    return tables.get("CONFIG_MAPPING_NAMES", {}), tables.get(
+        "SPECIAL_MODEL_TYPE_TO_MODULE_NAME", {}
+    )
 
 
 def module_name_for(model_type: str) -> str:

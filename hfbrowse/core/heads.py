@@ -33,7 +33,9 @@ HEADS: tuple[HeadSpec, ...] = (
     HeadSpec("AutoModelForMaskedLM", "MODEL_FOR_MASKED_LM_MAPPING_NAMES", "fill-mask"),
     HeadSpec("AutoModelForSeq2SeqLM", "MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES", "seq2seq"),
     HeadSpec(
-        "AutoModelForQuestionAnswering", "MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES", "extractive QA"
+        "AutoModelForQuestionAnswering",
+        "MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES",
+        "extractive QA",
     ),
     HeadSpec(
         "AutoModelForTokenClassification",
@@ -50,7 +52,12 @@ HEAD_NAMES = tuple(h.auto_class for h in HEADS)
 _BY_NAME = {h.auto_class: h for h in HEADS}
 # Which table claims an architecture first (BART is both Seq2SeqLM and MaskedLM).
 _ARCH_PRIORITY = (3, 1, 2, 4, 5, 6, 0)
-_NO_HINT_ORDER = ("AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForMaskedLM", "AutoModel")
+_NO_HINT_ORDER = (
+    "AutoModelForCausalLM",
+    "AutoModelForSeq2SeqLM",
+    "AutoModelForMaskedLM",
+    "AutoModel",
+)
 
 PIPELINE_TO_HEAD = {
     "text-generation": "AutoModelForCausalLM",
@@ -142,45 +149,76 @@ def resolve_heads(
             head = HEADS[index]
             if arch in tables.get(head.table, {}).values() and head.auto_class in supported_names:
                 return HeadReport(
-                    model_type, archs, supported, head.auto_class, f"from architectures: {arch}",
+                    model_type,
+                    archs,
+                    supported,
+                    head.auto_class,
+                    f"from architectures: {arch}",
                     remote_code=remote,
                 )
         if arch in tables.get("MODEL_FOR_PRETRAINING_MAPPING_NAMES", {}).values():
             for name in ("AutoModelForMaskedLM", "AutoModelForCausalLM", "AutoModelForSeq2SeqLM"):
                 if name in supported_names:
                     return HeadReport(
-                        model_type, archs, supported, name,
+                        model_type,
+                        archs,
+                        supported,
+                        name,
                         f"{arch} is a pre-training class; its family's {name[12:]} head",
                         remote_code=remote,
                     )
         others = _other_tables(arch)
         if others:
             return HeadReport(
-                model_type, archs, supported, None,
+                model_type,
+                archs,
+                supported,
+                None,
                 f"{arch} belongs to {', '.join(others)}, none of the seven text heads",
-                others, remote,
+                others,
+                remote,
             )
 
     if hub_auto_model in supported_names:
         return HeadReport(
-            model_type, archs, supported, hub_auto_model, "from the Hub (transformersInfo)",
+            model_type,
+            archs,
+            supported,
+            hub_auto_model,
+            "from the Hub (transformersInfo)",
             remote_code=remote,
         )
     piped = PIPELINE_TO_HEAD.get(hub_pipeline_tag or "")
     if piped in supported_names:
         return HeadReport(
-            model_type, archs, supported, piped, f"from the Hub's pipeline_tag {hub_pipeline_tag}",
+            model_type,
+            archs,
+            supported,
+            piped,
+            f"from the Hub's pipeline_tag {hub_pipeline_tag}",
             remote_code=remote,
         )
     for name in _NO_HINT_ORDER:
         if name in supported_names:
-            why = "no architectures in config.json" if not archs else f"{archs[0]} is not in the tables"
+            why = (
+                "no architectures in config.json"
+                if not archs
+                else f"{archs[0]} is not in the tables"
+            )
             return HeadReport(
-                model_type, archs, supported, name, f"{why}; first supported of CausalLM, Seq2SeqLM,"
-                " MaskedLM, AutoModel", remote_code=remote,
+                model_type,
+                archs,
+                supported,
+                name,
+                f"{why}; first supported of CausalLM, Seq2SeqLM, MaskedLM, AutoModel",
+                remote_code=remote,
             )
     return HeadReport(
-        model_type, archs, supported, supported[0].auto_class, "first supported head",
+        model_type,
+        archs,
+        supported,
+        supported[0].auto_class,
+        "first supported head",
         remote_code=remote,
     )
 

@@ -111,8 +111,12 @@ class HubGateway:
             try:
                 return Path(
                     hf_hub_download(
-                        ref.id, filename, revision=ref.revision, endpoint=self.endpoint,
-                        token=self.token, etag_timeout=PROBE_TIMEOUT_S,
+                        ref.id,
+                        filename,
+                        revision=ref.revision,
+                        endpoint=self.endpoint,
+                        token=self.token,
+                        etag_timeout=PROBE_TIMEOUT_S,
                     )
                 )
             except Exception as exc:
@@ -142,7 +146,9 @@ class HubGateway:
                     raise err from None
                 self.go_offline()
             else:
-                headers = [_from_hub_meta(name, fm) for name, fm in sorted(meta.files_metadata.items())]
+                headers = [
+                    _from_hub_meta(name, fm) for name, fm in sorted(meta.files_metadata.items())
+                ]
                 _store_headers(ref, sha, headers)
                 return headers
         cached = _load_headers(ref, sha)
@@ -261,7 +267,9 @@ def _load_headers(ref: ModelRef, sha: str | None) -> list[SafetensorsHeader] | N
             return [
                 SafetensorsHeader(
                     file,
-                    tuple(HeaderTensor(n, d, tuple(s), tuple(o)) for n, d, s, o in entry["tensors"]),
+                    tuple(
+                        HeaderTensor(n, d, tuple(s), tuple(o)) for n, d, s, o in entry["tensors"]
+                    ),
                     entry.get("metadata", {}),
                     0,
                 )

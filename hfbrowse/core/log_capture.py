@@ -8,6 +8,7 @@ record at WARNING or above to ``sink`` (the app shows them as notifications / in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -22,10 +23,9 @@ class _SinkHandler(logging.Handler):
         self.sink = sink
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
+        # A failing sink must never break the library call that logged.
+        with contextlib.suppress(Exception):
             self.sink(record.levelname.lower(), record.getMessage())
-        except Exception:  # a failing sink must never break the library call that logged
-            pass
 
 
 def capture_library_logs(sink: Callable[[str, str], None]) -> None:

@@ -66,7 +66,11 @@ def load_tensors(facts: ModelFacts, gateway: HubGateway) -> TensorTable:
     if ref.is_local:
         return local_tensor_table(Path(ref.id))
     hub = facts.hub
-    if hub is not None and hub.siblings and not any(s.endswith(".safetensors") for s in hub.siblings):
+    if (
+        hub is not None
+        and hub.siblings
+        and not any(s.endswith(".safetensors") for s in hub.siblings)
+    ):
         others = [s for s in hub.siblings if s.endswith((".bin", ".pt", ".pth", ".gguf"))]
         hint = f" (found {', '.join(others[:3])})" if others else ""
         raise NoCheckpoint(f"No safetensors checkpoint in {ref.id}{hint}.")

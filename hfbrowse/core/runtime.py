@@ -14,9 +14,18 @@ from hfbrowse.core.tensors import SOURCE_META, TensorRow, TensorTable, dtype_nby
 _import_lock = threading.Lock()
 
 TORCH_TO_SAFETENSORS = {
-    "float32": "F32", "float16": "F16", "bfloat16": "BF16", "float64": "F64",
-    "int64": "I64", "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
-    "float8_e4m3fn": "F8_E4M3", "float8_e5m2": "F8_E5M2",
+    "float32": "F32",
+    "float16": "F16",
+    "bfloat16": "BF16",
+    "float64": "F64",
+    "int64": "I64",
+    "int32": "I32",
+    "int16": "I16",
+    "int8": "I8",
+    "uint8": "U8",
+    "bool": "BOOL",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
 }
 
 
@@ -51,7 +60,7 @@ def config_object(config: dict[str, Any]) -> Any:
 
 
 def meta_model(config: dict[str, Any], auto_class: str) -> Any:
-    """Build ``auto_class`` for this config on torch's meta device: shapes, no memory, no weights."""
+    """Build ``auto_class`` for this config on the meta device: shapes only, no weights."""
     import torch
 
     transformers = import_transformers()
@@ -69,5 +78,7 @@ def meta_tensor_table(config: dict[str, Any], auto_class: str) -> TensorTable:
         torch_dtype = stored if isinstance(stored, str) else str(param.dtype).removeprefix("torch.")
         dtype = TORCH_TO_SAFETENSORS.get(torch_dtype, "F32")
         count = param.numel()
-        rows.append(TensorRow(name, tuple(param.shape), dtype, count, dtype_nbytes(dtype, count), "—"))
+        rows.append(
+            TensorRow(name, tuple(param.shape), dtype, count, dtype_nbytes(dtype, count), "—")
+        )
     return make_table(rows, f"{SOURCE_META} ({auto_class} on the meta device)", ())

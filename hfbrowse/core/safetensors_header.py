@@ -19,11 +19,26 @@ MAX_HEADER_BYTES = 100_000_000
 
 # Bytes per element of each safetensors dtype (sub-byte types count as a fraction).
 DTYPE_BYTES: dict[str, float] = {
-    "F64": 8, "I64": 8, "U64": 8, "C64": 8,
-    "F32": 4, "I32": 4, "U32": 4,
-    "F16": 2, "BF16": 2, "I16": 2, "U16": 2,
-    "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1,
-    "F6_E2M3": 0.75, "F6_E3M2": 0.75, "F4": 0.5,
+    "F64": 8,
+    "I64": 8,
+    "U64": 8,
+    "C64": 8,
+    "F32": 4,
+    "I32": 4,
+    "U32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I16": 2,
+    "U16": 2,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+    "F8_E8M0": 1,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+    "F6_E2M3": 0.75,
+    "F6_E3M2": 0.75,
+    "F4": 0.5,
 }
 
 
@@ -50,7 +65,9 @@ class SafetensorsHeader:
 def header_length(prefix: bytes, file_size: int | None, source: str) -> int:
     """Decode and check the 8-byte length prefix against the cap and the file's size."""
     if len(prefix) < 8:
-        raise MalformedHeader(f"{source}: file is too short to be safetensors ({len(prefix)} bytes).")
+        raise MalformedHeader(
+            f"{source}: file is too short to be safetensors ({len(prefix)} bytes)."
+        )
     (length,) = struct.unpack("<Q", prefix[:8])
     if length == 0:
         raise MalformedHeader(f"{source}: header length is zero.")
@@ -60,7 +77,7 @@ def header_length(prefix: bytes, file_size: int | None, source: str) -> int:
         )
     if file_size is not None and 8 + length > file_size:
         raise MalformedHeader(
-            f"{source}: header claims {length:,} bytes but the file has only {file_size - 8:,} after"
+            f"{source}: header claims {length:,} bytes but only {file_size - 8:,} follow"
             " the length field (truncated file?)."
         )
     return length

@@ -83,7 +83,9 @@ def _resolve_import(module_path: Path, tree: ast.Module, name: str) -> Path | No
     if module_path.name != "__init__.py":
         here = here[:-1]
     for stmt in tree.body:
-        if isinstance(stmt, ast.ImportFrom) and any((a.asname or a.name) == name for a in stmt.names):
+        if isinstance(stmt, ast.ImportFrom) and any(
+            (a.asname or a.name) == name for a in stmt.names
+        ):
             if stmt.level:
                 package = here[: len(here) - (stmt.level - 1)] if stmt.level > 1 else here
                 dotted = ".".join([*package, *([stmt.module] if stmt.module else [])])
@@ -94,9 +96,7 @@ def _resolve_import(module_path: Path, tree: ast.Module, name: str) -> Path | No
 
 
 def _find_class(tree: ast.Module, name: str) -> ast.ClassDef | None:
-    return next(
-        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None
-    )
+    return next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
 
 
 def _base_name(node: ast.expr) -> str | None:
