@@ -1,0 +1,102 @@
+"""The Textual application: global keys, help, palette, and the library-log sink."""
+
+from __future__ import annotations
+
+import threading
+
+from textual.app import App
+from textual.binding import Binding
+
+from hfbrowse.core.hub import HubGateway
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.commands import HFBrowseCommands
+from hfbrowse.ui.help_screen import HelpScreen
+from hfbrowse.ui.log_screen import LogScreen
+from hfbrowse.ui.main_screen import MainScreen
+from hfbrowse.ui.messages import LibraryLog
+
+
+class HFBrowseApp(App[None]):
+    TITLE = "hfbrowse"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {HFBrowseCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt"),
+    ]
+
+    def __init__(
+        self,
+        models: list[ModelRef] | None = None,
+        start: ModelRef | None = None,
+        head: str | None = None,
+        offline: bool = False,
+        run_text: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        trust_remote_code: bool = False,
+        gateway: HubGateway | None = None,
+    ) -> None:
+        super().__init__()
+        self.models = list(models or ([] if start is None else [start]))
+        self.start = start
+        self.head = head
+        self.run_text = run_text
+        self.device = device
+        self.dtype = dtype
+        self.trust_remote_code = trust_remote_code
+        self._offline = offline
+        self._gateway = gateway
+        self.library_log: list[tuple[str, str]] = []
+
+    @property
+    def gateway(self) -> HubGateway:
+        if self._gateway is None:
+            self._gateway = HubGateway.from_env(offline=self._offline)
+        return self._gateway
+
+    def on_mount(self) -> None:
+        from hfbrowse.core.log_capture import capture_library_logs
+
+        capture_library_logs(self._library_sink)
+        self.push_screen(MainScreen(self.models, self.start, self.head))
+
+    def _library_sink(self, level: str, text: str) -> None:
+        """Called from any thread by the logging handler; post_message is thread-safe."""
+        if threading.get_ident() == self._thread_id:
+            self._record(level, text)
+        else:
+            self.post_message(LibraryLog(level, text))
+
+    def on_library_log(self, msg: LibraryLog) -> None:
+        self._record(msg.level, msg.text)
+
+    def _record(self, level: str, text: str) -> None:
+        self.library_log.append((level, text))
+        first = text.strip().splitlines()[0] if text.strip() else text
+        self.notify(first[:300], severity="warning" if level == "warning" else "error", timeout=6)
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for source in (self.screen, self):
+            for binding in source.BINDINGS:
+                if isinstance(binding, Binding) and binding.description and binding.key not in seen:
+                    seen.add(binding.key)
+                    rows.append(
+                        (
+                            binding.key.replace("slash", "/").replace("colon", ":"),
+                            binding.description,
+                        )
+                    )
+        rows += [
+            ("tab / shift+tab", "Move between panes"),
+            ("enter", "Open the highlighted model / expand a config node"),
+            ("escape", "Leave a text box, restore a zoomed pane"),
+            ("ctrl+p", "Command palette"),
+        ]
+        self.push_screen(HelpScreen(rows))
+
+    def action_show_log(self) -> None:
+        self.push_screen(LogScreen(self.library_log))

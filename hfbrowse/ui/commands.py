@@ -1,0 +1,51 @@
+"""Command palette (ctrl+p): the screen's actions and every model in the models pane."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+ACTIONS = (
+    ("Cycle head", "Show the next supported Auto head's source", "cycle_head"),
+    ("Zoom focused pane", "Maximise / restore the focused pane", "zoom"),
+    ("Search models", "Focus the models filter", "search"),
+    ("Focus console", "Type input for the shown head", "focus_console"),
+)
+
+
+class HFBrowseCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, object]]:
+        from hfbrowse.ui.main_screen import MainScreen
+
+        screen = self.app.screen
+        if not isinstance(screen, MainScreen):
+            return []
+        items: list[tuple[str, str, object]] = [
+            (name, help_text, partial(screen.run_action, action))
+            for name, help_text, action in ACTIONS
+        ]
+        items.append(("Help", "All keys", self.app.action_help))
+        items.append(
+            (
+                "Library log",
+                "Warnings from transformers / huggingface_hub",
+                self.app.action_show_log,
+            )
+        )
+        from hfbrowse.ui.models_pane import ModelsPane
+
+        for ref in screen.query_one(ModelsPane).entries:
+            items.append((f"Open {ref.display}", ref.id, partial(screen.open_model, ref)))
+        return items
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

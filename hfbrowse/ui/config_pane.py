@@ -1,0 +1,73 @@
+"""Centre-top pane: the header line and config.json as an expandable, type-coloured tree."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from hfbrowse.core.config_doc import ConfigNode, build_tree
+from hfbrowse.core.overview import ModelFacts
+
+VALUE_STYLES = {
+    "string": "green",
+    "number": "cyan",
+    "bool": "magenta",
+    "null": "dim italic",
+    "object": "dim",
+    "list": "dim",
+    "more": "dim italic",
+}
+
+
+def node_label(node: ConfigNode) -> Text:
+    label = Text(node.key, style="bold")
+    label.append(" " if node.kind in ("object", "list", "more") else ": ")
+    label.append(node.value, style=VALUE_STYLES[node.kind])
+    return label
+
+
+class ConfigTree(Tree[ConfigNode]):
+    """The tree widget; its data is the core's ConfigNode for each line."""
+
+    BORDER_TITLE = "config.json"
+
+
+class ConfigPane(Vertical, can_focus=False):
+    """Header line (model_type · architectures · head · params) above the config tree."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="model-header")
+        tree = ConfigTree("config.json", id="config-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        tree = self.query_one(ConfigTree)
+        tree.clear()
+        tree.root.add_leaf(Text(text, style="bold red" if error else "dim"))
+        if error:
+            self.query_one("#model-header", Static).update(Text("✗ " + text, style="bold red"))
+
+    def show_header(self, text: Text | str) -> None:
+        self.query_one("#model-header", Static).update(text)
+
+    def show_config(self, facts: ModelFacts) -> None:
+        tree = self.query_one(ConfigTree)
+        tree.clear()
+        tree.border_title = f"config.json — {len(facts.config)} keys"
+        for node in build_tree(facts.config):
+            self._add(tree.root, node)
+        tree.root.expand()
+        tree.cursor_line = 0
+
+    def _add(self, parent: TreeNode[ConfigNode], node: ConfigNode) -> None:
+        if node.children:
+            branch = parent.add(node_label(node), data=node, expand=False)
+            for child in node.children:
+                self._add(branch, child)
+        else:
+            parent.add_leaf(node_label(node), data=node)

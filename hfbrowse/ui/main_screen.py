@@ -1,0 +1,294 @@
+"""The one screen: models | config + tensors | source, with the console below.
+
+This screen owns the state (which model and head are shown). Slow work runs in thread workers
+that call the core and post a message back; handlers drop answers whose token is stale, so a
+newer selection always wins without waiting for older work to finish.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input
+
+from hfbrowse.core.errors import HFBrowseError, NoCheckpoint
+from hfbrowse.core.formatting import human_count
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.overview import ModelFacts, load_facts, load_source, load_tensors
+from hfbrowse.ui.config_pane import ConfigPane
+from hfbrowse.ui.console_pane import ConsolePane
+from hfbrowse.ui.messages import (
+    FactsFailed,
+    FactsLoaded,
+    SourceFailed,
+    SourceLoaded,
+    TensorsFailed,
+    TensorsLoaded,
+)
+from hfbrowse.ui.models_pane import ModelsPane
+from hfbrowse.ui.source_pane import SourcePane
+from hfbrowse.ui.tensor_pane import TensorPane
+
+
+def unexpected(exc: Exception) -> HFBrowseError:
+    """A bug or library surprise, shown as one line rather than a traceback."""
+    return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")
+
+
+class MainScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="search"),
+        Binding("z", "zoom", "Zoom", id="zoom"),
+        Binding("h", "cycle_head", "Head", id="cycle_head"),
+        Binding("colon", "focus_console", "Console", id="console"),
+        Binding("escape", "leave", "Leave", show=False, id="leave"),
+    ]
+
+    def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
+        super().__init__()
+        self.models = models
+        self.start = start
+        self.wanted_head = head
+        self.token = 0
+        self.facts: ModelFacts | None = None
+        self.head: str | None = None
+        self.params_total: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield ModelsPane(self.models, id="models", classes="pane")
+            with Vertical(id="centre"):
+                yield ConfigPane(id="config", classes="pane")
+                yield TensorPane(id="tensors", classes="pane")
+            yield SourcePane(id="source", classes="pane")
+        yield ConsolePane(id="console", classes="pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ConfigPane).border_title = "config"
+        self.query_one(TensorPane).border_title = "tensors"
+        self.query_one(SourcePane).border_title = "source"
+        if self.start is not None:
+            self.open_model(self.start)
+            self.query_one("#config-tree").focus()
+        else:
+            self.query_one(ConfigPane).show_message("Choose a model on the left (enter opens it).")
+            self.query_one("#model-list").focus()
+
+    # -- opening a model ----------------------------------------------------------------
+    def open_model(self, ref: ModelRef) -> None:
+        self.remove_class("-models-open")
+        self.token += 1
+        self.facts = None
+        self.params_total = None
+        self.sub_title = ref.display
+        self.query_one(ModelsPane).mark_opened(ref)
+        self.query_one(ConfigPane).show_header(Text(f"opening {ref.display} …", style="dim"))
+        self.query_one(ConfigPane).show_message("loading config.json …")
+        self.query_one(TensorPane).show_message("reading safetensors headers …")
+        self.query_one(SourcePane).show_message("waiting for the config …")
+        self._load_model(ref, self.token)
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def _load_model(self, ref: ModelRef, token: int) -> None:
+        gateway = self.app.gateway
+        try:
+            facts = load_facts(ref, gateway)
+        except HFBrowseError as exc:
+            self.post_message(FactsFailed(token, ref, exc))
+            return
+        except Exception as exc:
+            self.post_message(FactsFailed(token, ref, unexpected(exc)))
+            return
+        self.post_message(FactsLoaded(token, facts))
+        try:
+            self.post_message(TensorsLoaded(token, load_tensors(facts, gateway)))
+            return
+        except NoCheckpoint as exc:
+            head = self._head_for(facts)
+            if head is None:
+                self.post_message(TensorsFailed(token, exc))
+                return
+            self.post_message(TensorsFailed(token, exc, fallback_pending=True))
+            notice = f"{exc} Shapes below are {head} built from config.json."
+            try:
+                from hfbrowse.core.runtime import meta_tensor_table
+
+                table = meta_tensor_table(facts.config, head)
+            except HFBrowseError as inner:
+                self.post_message(TensorsFailed(token, inner))
+                return
+            except Exception as inner:
+                self.post_message(TensorsFailed(token, unexpected(inner)))
+                return
+            self.post_message(TensorsLoaded(token, table, notice))
+        except HFBrowseError as exc:
+            self.post_message(TensorsFailed(token, exc))
+        except Exception as exc:
+            self.post_message(TensorsFailed(token, unexpected(exc)))
+
+    def _head_for(self, facts: ModelFacts) -> str | None:
+        wanted = self.wanted_head
+        if wanted and facts.heads.option(wanted):
+            return wanted
+        if facts.heads.recommended:
+            return facts.heads.recommended
+        return facts.heads.supported[0].auto_class if facts.heads.supported else None
+
+    @on(FactsLoaded)
+    def _facts_loaded(self, msg: FactsLoaded) -> None:
+        if msg.token != self.token:
+            return
+        facts = msg.facts
+        self.facts = facts
+        self.query_one(ConfigPane).show_config(facts)
+        if facts.offline and not facts.ref.is_local:
+            self.notify("No network: showing the local cache.", severity="warning")
+        self._draw_header()
+        self.head = self._head_for(facts)
+        self.show_head(self.head)
+
+    @on(FactsFailed)
+    def _facts_failed(self, msg: FactsFailed) -> None:
+        if msg.token != self.token:
+            return
+        text = str(msg.error)
+        self.query_one(ConfigPane).show_message(text, error=True)
+        self.query_one(TensorPane).show_message("—")
+        self.query_one(SourcePane).show_message("—")
+        self.notify(text, severity="error", title=msg.ref.display)
+
+    @on(TensorsLoaded)
+    def _tensors_loaded(self, msg: TensorsLoaded) -> None:
+        if msg.token != self.token:
+            return
+        self.query_one(TensorPane).show_table(msg.table, msg.notice)
+        self.params_total = msg.table.parameters
+        self._draw_header()
+
+    @on(TensorsFailed)
+    def _tensors_failed(self, msg: TensorsFailed) -> None:
+        if msg.token != self.token:
+            return
+        text = str(msg.error)
+        if msg.fallback_pending:
+            text += " Building the head on the meta device (imports torch) …"
+        self.query_one(TensorPane).show_message(text, error=not msg.fallback_pending)
+        if self.facts and self.facts.hub and self.facts.hub.safetensors_total:
+            self.params_total = self.facts.hub.safetensors_total
+            self._draw_header()
+
+    def _draw_header(self) -> None:
+        facts = self.facts
+        if facts is None:
+            return
+        heads = facts.heads
+        line = Text()
+        line.append(heads.model_type or "no model_type", style="bold cyan")
+        line.append(" · ")
+        line.append(", ".join(heads.architectures) or "no architectures", style="bold")
+        line.append(" · ")
+        if heads.recommended:
+            line.append(heads.recommended, style="bold green")
+        else:
+            others = ", ".join(heads.other_auto_classes)
+            line.append(f"no text head{f' ({others})' if others else ''}", style="bold yellow")
+        line.append(" · ")
+        line.append(f"{human_count(self.params_total)} params")
+        if facts.ref.label:
+            line.append(f"  [{facts.ref.label}: random weights]", style="italic yellow")
+        if facts.heads.remote_code:
+            line.append("  [custom code: auto_map]", style="italic red")
+        if facts.offline and not facts.ref.is_local:
+            line.append("  [offline: cache]", style="italic yellow")
+        self.query_one(ConfigPane).show_header(line)
+
+    # -- heads and source ------------------------------------------------------------------
+    def show_head(self, head: str | None) -> None:
+        facts = self.facts
+        if facts is None:
+            return
+        self.head = head
+        if head is None:
+            self.query_one(SourcePane).show_message(
+                f"No text head to show: {facts.heads.reason}.", error=False
+            )
+            return
+        self.query_one(SourcePane).show_message(f"locating {head} …")
+        self._load_source(facts, head, self.token)
+
+    @work(thread=True, exclusive=True, group="source", exit_on_error=False)
+    def _load_source(self, facts: ModelFacts, head: str, token: int) -> None:
+        try:
+            self.post_message(SourceLoaded(token, head, load_source(facts, head)))
+        except HFBrowseError as exc:
+            self.post_message(SourceFailed(token, head, exc))
+        except Exception as exc:
+            self.post_message(SourceFailed(token, head, unexpected(exc)))
+
+    @on(SourceLoaded)
+    def _source_loaded(self, msg: SourceLoaded) -> None:
+        if msg.token != self.token or msg.head != self.head or self.facts is None:
+            return
+        pane = self.query_one(SourcePane)
+        if msg.source is None:
+            pane.show_message(f"transformers has no class for {msg.head}.", error=True)
+            return
+        pane.show_source(msg.head, msg.source, len(self.facts.heads.supported))
+
+    @on(SourceFailed)
+    def _source_failed(self, msg: SourceFailed) -> None:
+        if msg.token == self.token and msg.head == self.head:
+            self.query_one(SourcePane).show_message(str(msg.error), error=True)
+
+    # -- actions ---------------------------------------------------------------------------
+    @on(ModelsPane.OpenRequested)
+    def _open_requested(self, msg: ModelsPane.OpenRequested) -> None:
+        self.open_model(msg.ref)
+
+    def action_cycle_head(self) -> None:
+        if self.facts is None:
+            return
+        nxt = self.facts.heads.next_head(self.head)
+        if nxt is None:
+            self.notify("This model has no text head to cycle through.")
+            return
+        self.wanted_head = nxt
+        self.show_head(nxt)
+
+    def action_search(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
+        self.call_after_refresh(self.query_one("#models-filter", Input).focus)
+
+    def action_focus_console(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        self.query_one("#console-input", Input).focus()
+
+    def _pane_of(self, widget: Widget | None) -> Widget | None:
+        while widget is not None and not widget.has_class("pane"):
+            widget = widget.parent if isinstance(widget.parent, Widget) else None
+        return widget
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        pane = self._pane_of(self.focused)
+        if pane is not None:
+            self.maximize(pane, container=False)
+
+    def action_leave(self) -> None:
+        self.remove_class("-models-open")
+        if isinstance(self.focused, Input):
+            self.focus_next()
+        elif self.maximized is not None:
+            self.minimize()
