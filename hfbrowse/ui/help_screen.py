@@ -36,5 +36,5 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
             yield Static(
                 "\nSingle-letter keys act when no text box has focus; escape leaves a text box."
-                "\nCommand palette: ctrl+p.  Plain output for scripts: hfbrowse MODEL --print / --json."
+                "\nCommand palette: ctrl+p.  For scripts: hfbrowse MODEL --print / --json."
             )
