@@ -133,22 +133,19 @@ class HubGateway:
         )
 
     # -- safetensors headers ----------------------------------------------------------------
-    def safetensors_headers(self, ref: ModelRef, sha: str | None) -> list[SafetensorsHeader]:
-        """Headers by ranged reads (one per shard), cached under hfbrowse's folder for offline."""
+    def safetensors_headers(
+        self, ref: ModelRef, sha: str | None, siblings: tuple[str, ...] = ()
+    ) -> list[SafetensorsHeader]:
+        """Headers by exact ranged reads, cached under hfbrowse's folder for offline use."""
         if not self.offline:
             try:
-                meta = self.api().get_safetensors_metadata(
-                    ref.id, revision=sha or ref.revision, timeout=PROBE_TIMEOUT_S * 5
-                )
+                headers = self._fetch_headers(ref, sha, siblings)
             except Exception as exc:
                 err = self.translate(exc, ref, "safetensors headers")
                 if not isinstance(err, OfflineError):
                     raise err from None
                 self.go_offline()
             else:
-                headers = [
-                    _from_hub_meta(name, fm) for name, fm in sorted(meta.files_metadata.items())
-                ]
                 _store_headers(ref, sha, headers)
                 return headers
         cached = _load_headers(ref, sha)
@@ -161,6 +158,33 @@ class HubGateway:
 
             return [read_local_header(p) for p in local_safetensors_files(snapshot)]
         raise OfflineError(f"Offline, and the tensor headers of {ref.id} were never cached.")
+
+    def _fetch_headers(
+        self, ref: ModelRef, sha: str | None, siblings: tuple[str, ...]
+    ) -> list[SafetensorsHeader]:
+        from hfbrowse.core.remote_headers import fetch_headers, shard_names
+
+        revision = sha or ref.revision
+        index = "model.safetensors.index.json"
+        if index in siblings or (not siblings and self._exists(ref, index, revision)):
+            files = shard_names(self.fetch_file(ref, index))
+        elif "model.safetensors" in siblings or not siblings:
+            files = ["model.safetensors"]
+        else:
+            files = sorted(s for s in siblings if s.endswith(".safetensors") and "/" not in s)
+        if not files:
+            raise NoCheckpoint(f"No safetensors checkpoint in {ref.id}.")
+        return fetch_headers(
+            ref.id,
+            files,
+            revision=revision,
+            endpoint=self.endpoint,
+            token=self.token,
+            timeout=PROBE_TIMEOUT_S * 5,
+        )
+
+    def _exists(self, ref: ModelRef, filename: str, revision: str | None) -> bool:
+        return bool(self.api().file_exists(ref.id, filename, revision=revision))
 
     # -- errors -----------------------------------------------------------------------------
     def translate(self, exc: Exception, ref: ModelRef, what: str = "") -> HFBrowseError:

@@ -74,7 +74,9 @@ def load_tensors(facts: ModelFacts, gateway: HubGateway) -> TensorTable:
         others = [s for s in hub.siblings if s.endswith((".bin", ".pt", ".pth", ".gguf"))]
         hint = f" (found {', '.join(others[:3])})" if others else ""
         raise NoCheckpoint(f"No safetensors checkpoint in {ref.id}{hint}.")
-    headers = gateway.safetensors_headers(ref, hub.sha if hub else None)
+    headers = gateway.safetensors_headers(
+        ref, hub.sha if hub else None, hub.siblings if hub else ()
+    )
     return table_from_headers(headers)
 
 

@@ -1,0 +1,84 @@
+"""Test session set-up: an isolated HF home, tiny real models, and a Hub double on 127.0.0.1.
+
+The environment is fixed at import time because huggingface_hub reads HF_HOME/HF_HUB_OFFLINE/
+HF_ENDPOINT once, when first imported: no test may touch the user's cache or token, and nothing
+may reach beyond loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+_HOME = Path(tempfile.mkdtemp(prefix="hfbrowse-test-home-"))
+os.environ["HF_HOME"] = str(_HOME)
+os.environ["HF_HUB_CACHE"] = str(_HOME / "hub")
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens: a stray default call fails fast
+for var in ("HF_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HUGGING_FACE_HUB_TOKEN"):
+    os.environ.pop(var, None)
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest  # noqa: E402
+
+from hfbrowse.core.hub import HubGateway  # noqa: E402
+
+TEST_ORG = "hfbrowse-test"
+
+
+def hub_id(name: str) -> str:
+    return f"{TEST_ORG}/{name}"
+
+
+@pytest.fixture(scope="session")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every tiny model and odd case, built once per session (deterministic)."""
+    from hfbrowse.demo.builder import build_test_fixtures
+
+    return build_test_fixtures(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture(scope="session")
+def hub(fixtures: dict[str, Path]):
+    """The Hub double serving every fixture as ``hfbrowse-test/<name>``, plus gated/private."""
+    from hub_server import FakeHub, RepoSpec
+
+    pipeline = {
+        "tiny-gpt2": "text-generation",
+        "sharded-gpt2": "text-generation",
+        "tiny-bert-mlm": "fill-mask",
+        "tiny-bert-qa": "question-answering",
+        "tiny-bert-ner": "token-classification",
+        "tiny-distilbert-sst": "text-classification",
+        "tiny-bert-base": "feature-extraction",
+        "tiny-t5": "text2text-generation",
+        "tiny-bart": "summarization",
+    }
+    specs = [
+        RepoSpec(hub_id(name), folder, pipeline_tag=pipeline.get(name), downloads=1000 - i)
+        for i, (name, folder) in enumerate(sorted(fixtures.items()))
+    ]
+    specs.append(RepoSpec(hub_id("gated-gpt2"), fixtures["tiny-gpt2"], gated="manual"))
+    specs.append(RepoSpec(hub_id("private-gpt2"), fixtures["tiny-gpt2"], private=True))
+    server = FakeHub(specs).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway(hub) -> HubGateway:
+    """A gateway pointed at the Hub double, online, without a token."""
+    hub.clear_log()
+    return HubGateway(endpoint=hub.url, token=None, offline=False)
+
+
+@pytest.fixture
+def clean_cache():
+    """Empty the isolated HF cache so a test sees what a first open really downloads."""
+    shutil.rmtree(_HOME / "hub", ignore_errors=True)
+    shutil.rmtree(_HOME / "hfbrowse", ignore_errors=True)
+    yield _HOME
