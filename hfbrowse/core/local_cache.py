@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from hfbrowse.core.model_ref import ModelRef
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,90 @@ def cached_models(cache_dir: str | None = None) -> tuple[CachedModel, ...]:
         if repo.repo_type == "model"
     ]
     return tuple(sorted(models, key=lambda m: -m.last_accessed))
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A model that opens without the network: a folder given on the command line, a demo
+    model, or a repo in the HF cache."""
+
+    ref: ModelRef
+    where: str  # "folder", "demo" or "cache"
+    size: int | None  # bytes on disk
+    last_used: float | None  # cache: last access (epoch seconds); folders: unknown
+    has_config: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.ref.display.removesuffix(" (demo)") if self.ref.is_local else self.ref.id
+
+
+def folder_size(folder: Path) -> int | None:
+    """Bytes of the files under ``folder`` (symlinks followed, as the HF cache uses them)."""
+    try:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return None
+
+
+def local_models(
+    given: list[ModelRef] | tuple[ModelRef, ...], cached: tuple[CachedModel, ...]
+) -> tuple[LocalModel, ...]:
+    """Given folders (and demo models) first, then the cache, most recently used first.
+
+    Hub ids given on the command line are listed through the cache when they are in it.
+    Walks the given folders to size them: call from a worker.
+    """
+    out: list[LocalModel] = []
+    for ref in given:
+        if ref.is_local:
+            folder = Path(ref.id)
+            where = "demo" if ref.label == "demo" else "folder"
+            out.append(
+                LocalModel(
+                    ref, where, folder_size(folder), None, (folder / "config.json").is_file()
+                )
+            )
+    for c in cached:
+        out.append(
+            LocalModel(
+                ModelRef("hub", c.repo_id), "cache", c.size_on_disk, c.last_accessed, c.has_config
+            )
+        )
+    return tuple(out)
+
+
+def filter_local(models: tuple[LocalModel, ...], text: str) -> tuple[LocalModel, ...]:
+    """Case-insensitive substring match on the name (every word must match)."""
+    words = text.lower().split()
+    if not words:
+        return models
+    return tuple(m for m in models if all(w in m.name.lower() for w in words))
+
+
+def cached_files(repo_id: str, revision: str | None = None) -> dict[str, int]:
+    """Files of a model repo present in the HF cache (path in repo → bytes), for the revision
+    ``revision`` (default main) or, if that ref is unknown, every cached snapshot."""
+    from huggingface_hub import constants
+
+    repo_dir = Path(constants.HF_HUB_CACHE) / ("models--" + repo_id.replace("/", "--"))
+    snapshots = repo_dir / "snapshots"
+    if not snapshots.is_dir():
+        return {}
+    wanted: list[Path] = []
+    ref_file = repo_dir / "refs" / (revision or "main")
+    if ref_file.is_file():
+        wanted = [snapshots / ref_file.read_text(encoding="utf-8").strip()]
+    elif revision and (snapshots / revision).is_dir():
+        wanted = [snapshots / revision]
+    else:
+        wanted = sorted(p for p in snapshots.iterdir() if p.is_dir())
+    found: dict[str, int] = {}
+    for snap in wanted:
+        for path in snap.rglob("*"):
+            try:
+                if path.is_file():
+                    found.setdefault(path.relative_to(snap).as_posix(), path.stat().st_size)
+            except OSError:
+                continue
+    return found
