@@ -46,7 +46,7 @@ class LocalModel:
     model, or a repo in the HF cache."""
 
     ref: ModelRef
-    where: str  # "folder", "demo" or "cache"
+    where: str  # "folder", "demo", "cache", or "hub" (given by id, not cached yet)
     size: int | None  # bytes on disk
     last_used: float | None  # cache: last access (epoch seconds); folders: unknown
     has_config: bool = True
@@ -73,6 +73,7 @@ def local_models(
     Walks the given folders to size them: call from a worker.
     """
     out: list[LocalModel] = []
+    cached_ids = {c.repo_id for c in cached}
     for ref in given:
         if ref.is_local:
             folder = Path(ref.id)
@@ -82,6 +83,8 @@ def local_models(
                     ref, where, folder_size(folder), None, (folder / "config.json").is_file()
                 )
             )
+        elif ref.id not in cached_ids:
+            out.append(LocalModel(ref, "hub", None, None))  # given by id, not cached (yet)
     for c in cached:
         out.append(
             LocalModel(

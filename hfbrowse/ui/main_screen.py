@@ -48,6 +48,7 @@ class MainScreen(Screen):
         Binding("h", "cycle_head", "Head", id="cycle_head"),
         Binding("colon", "focus_console", "Console", id="console"),
         Binding("escape", "leave", "Leave", show=False, id="leave"),
+        Binding("y", "copy_snippet", "Copy the console's snippet", show=False, id="copy_snippet"),
     ]
 
     def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
@@ -79,11 +80,14 @@ class MainScreen(Screen):
             self.query_one("#config-tree").focus()
         else:
             self.query_one(ConfigPane).show_message("Choose a model on the left (enter opens it).")
-            self.query_one("#model-list").focus()
+            self.add_class("-no-model")  # the models list fills the screen until one is opened
+            self.query_one("#models-filter").focus()
 
     # -- opening a model ----------------------------------------------------------------
     def open_model(self, ref: ModelRef) -> None:
-        self.remove_class("-models-open")
+        self.remove_class("-models-open", "-no-model")
+        if self.has_class("-narrow"):  # the models list hides: keep the keys on the model
+            self.query_one("#config-tree").focus()
         self.token += 1
         self.facts = None
         self.params_total = None
@@ -215,6 +219,7 @@ class MainScreen(Screen):
         if facts is None:
             return
         self.head = head
+        self.query_one(ConsolePane).head_shown(facts, head)
         if head is None:
             self.query_one(SourcePane).show_message(
                 f"No text head to show: {facts.heads.reason}.", error=False
@@ -286,7 +291,12 @@ class MainScreen(Screen):
         if pane is not None:
             self.maximize(pane, container=False)
 
+    def action_copy_snippet(self) -> None:
+        self.query_one(ConsolePane).copy_snippet()
+
     def action_leave(self) -> None:
+        if self.query_one(ConsolePane).stop_run():
+            return  # escape first stops a running download/generation
         self.remove_class("-models-open")
         if isinstance(self.focused, Input):
             self.focus_next()

@@ -1,109 +1,400 @@
-"""Left pane: the models the user can open — the one(s) given, demo models, the local cache."""
+"""Left pane: search the Hub, or browse what opens offline (given folders, demo models, cache).
+
+Two views share one search box: **hub** (``list_models``, debounced: one request per pause in
+typing; a newer search supersedes older ones by token, and its rows page in as the list is
+scrolled) and **local** (filtered as you type). Offline — or when the first request finds no
+network — only the local view is offered. The pane owns this state; slow work runs in thread
+workers that post messages back.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList
-from textual.widgets.option_list import Option
+from textual.timer import Timer
+from textual.widgets import Input, Static
 
-from hfbrowse.core.formatting import human_bytes
-from hfbrowse.core.local_cache import CachedModel, cached_models
+from hfbrowse.core.errors import HFBrowseError, OfflineError
+from hfbrowse.core.hub import HubGateway
+from hfbrowse.core.hub_search import (
+    LIBRARIES,
+    SORTS,
+    ModelHit,
+    SearchQuery,
+    SearchStream,
+    check_reachable,
+    search_tasks,
+)
+from hfbrowse.core.local_cache import LocalModel, cached_models, filter_local, local_models
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.model_rows import HUB_COLUMNS, LOCAL_COLUMNS, hub_cells, local_cells
+from hfbrowse.ui.model_table import ModelTable
 
-
-class ModelList(OptionList):
-    """Options carry the index of a ModelRef in the pane's list."""
+DEBOUNCE_S = 0.3
+PAGE_ROWS = 100  # rows pulled per fetch; the Hub's own page size decides the requests
+# (key, what it does) for the help screen; the footer shows them while the list has focus.
+HELP_ROWS = (
+    ("/", "Search the Hub (type; results follow each pause)"),
+    ("enter", "Open the highlighted model"),
+    ("s", "Models list: cycle sort (downloads, likes, trending, updated)"),
+    ("t", "Models list: cycle task filter (tasks the seven heads serve)"),
+    ("l", "Models list: cycle library filter"),
+    ("v", "Models list: switch between Hub results and local models"),
+    ("c", "Models list: the highlighted model's card (README)"),
+    ("f", "Models list: the highlighted model's files (● cached)"),
+)
 
 
 class ModelsPane(Vertical, can_focus=False):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "cycle('sort')", "Sort", id="models.sort"),
+        Binding("t", "cycle('task')", "Task", id="models.task"),
+        Binding("l", "cycle('library')", "Library", id="models.library"),
+        Binding("v", "toggle_view", "Hub/local", id="models.view"),
+        Binding("c", "card", "Card", id="models.card"),
+        Binding("f", "files", "Files", id="models.files"),
+        Binding("down", "focus_list", "List", show=False),
+    ]
+    DEFAULT_CSS = """
+    ModelsPane #models-status { height: 1; padding: 0 1; color: $text-muted; }
+    ModelsPane #models-status.-error { color: $text-error; }
+    """
+
     @dataclass
     class OpenRequested(Message):
         ref: ModelRef
 
+    @dataclass
+    class _Page(Message):
+        token: int
+        stream: SearchStream
+        hits: tuple[ModelHit, ...]
+        first: bool
+
+    @dataclass
+    class _Failed(Message):
+        token: int
+        error: HFBrowseError
+
+    @dataclass
+    class _LocalScanned(Message):
+        models: tuple[LocalModel, ...]
+        cached_ids: frozenset[str]
+
     def __init__(self, refs: list[ModelRef], **kwargs) -> None:
         super().__init__(**kwargs)
         self.given = list(refs)
-        self.cached: tuple[CachedModel, ...] = ()
-        self.entries: list[ModelRef] = []
+        self.local: tuple[LocalModel, ...] = ()
+        self.shown_local: list[LocalModel] = []
+        self.cached_ids: frozenset[str] = frozenset()
         self.opened: ModelRef | None = None
+        self.view = "hub"
+        self.query = SearchQuery()
+        self.hits: list[ModelHit] = []
+        self.stream: SearchStream | None = None
+        self.token = 0
+        self.started = False  # a Hub search ran (or runs) in this session
+        self.searching = False
+        self.paging = False
+        self.error: str | None = None
+        self._reached = False  # the Hub answered once: later searches skip the check
+        self._debounce: Timer | None = None
+        self._cache_stale = False
+
+    @property
+    def gateway(self) -> HubGateway:
+        return self.app.gateway  # type: ignore[attr-defined]
+
+    @property
+    def entries(self) -> list[ModelRef]:
+        """Models the command palette offers: local ones, then the first Hub results."""
+        return [m.ref for m in self.local] + [h.ref for h in self.hits[:200]]
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter models…", id="models-filter")
-        yield ModelList(id="model-list")
+        yield Input(placeholder="/ search models…", id="models-filter")
+        yield Static(id="models-status")
+        yield ModelTable(id="model-list")
 
     def on_mount(self) -> None:
         self.border_title = "models"
-        self._render_list()
-        self.load_cache()
+        if self.gateway.offline or any(r.is_local for r in self.given):
+            self.view = "local"
+        self._scan_local()
+        self._show()
+        if self.view == "hub" and not self.given:
+            self.start_search()  # no model given: the list is the first thing shown
 
-    @work(thread=True, exclusive=True, group="cache-scan", exit_on_error=False)
-    def load_cache(self) -> None:
-        found = cached_models()
-        self.app.call_from_thread(self._cache_loaded, found)
+    # -- local models ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="models-local", exit_on_error=False)
+    def _scan_local(self) -> None:
+        cached = cached_models()
+        models = local_models(list(self.given), cached)
+        self.post_message(self._LocalScanned(models, frozenset(c.repo_id for c in cached)))
 
-    def _cache_loaded(self, found: tuple[CachedModel, ...]) -> None:
-        self.cached = found
-        self._render_list()
+    @on(_LocalScanned)
+    def _local_scanned(self, msg: _LocalScanned) -> None:
+        self.local = msg.models
+        self.cached_ids = msg.cached_ids
+        if self.view == "local":
+            self._show(keep_cursor=True)
+        else:
+            self.table.redraw()  # cache markers
+            self._status()
 
     def mark_opened(self, ref: ModelRef) -> None:
+        """Called by the screen when it opens ``ref``: mark it, and list it locally."""
         self.opened = ref
-        if ref not in self.given and not any(c.repo_id == ref.id for c in self.cached):
+        if ref not in self.given:
             self.given.insert(0, ref)
-        self._render_list()
+        self._cache_stale = True  # opening a Hub model caches its small files
+        if ref.is_local or self.view == "local":
+            self._scan_local()
+        self.table.redraw()
 
-    def _render_list(self) -> None:
-        needle = self.query_one("#models-filter", Input).value.strip().lower()
-        widget = self.query_one(ModelList)
-        highlighted = widget.highlighted
-        widget.clear_options()
-        self.entries = []
-        groups: list[tuple[str, list[tuple[ModelRef, str]]]] = [
-            ("opened / given", [(r, "") for r in self.given if r.label != "demo"]),
-            ("demo models", [(r, "") for r in self.given if r.label == "demo"]),
-            (
-                "local cache",
-                [(ModelRef("hub", c.repo_id), human_bytes(c.size_on_disk)) for c in self.cached],
-            ),
-        ]
-        for title, items in groups:
-            shown = [(r, extra) for r, extra in items if needle in r.display.lower()]
-            if not shown:
-                continue
-            widget.add_option(Option(Text(title, style="bold dim"), disabled=True))
-            for ref, extra in shown:
-                label = Text("● " if ref == self.opened else "  ", style="green")
-                label.append(ref.display.removesuffix(" (demo)"))
-                if extra:
-                    label.append(f"  {extra}", style="dim")
-                widget.add_option(Option(label, id=str(len(self.entries))))
-                self.entries.append(ref)
-        if not self.entries:
-            widget.add_option(
-                Option(Text("no models (try hfbrowse MODEL)", style="dim"), disabled=True)
-            )
-        if highlighted is not None and highlighted < widget.option_count:
-            widget.highlighted = highlighted
+    def on_descendant_focus(self) -> None:
+        if self._cache_stale:
+            self._cache_stale = False
+            self._scan_local()
+        if self.view == "hub" and not self.started:
+            self.start_search()
 
+    # -- Hub search ----------------------------------------------------------------------------
+    def start_search(self) -> None:
+        """Run ``self.query`` now; any earlier search's answers will be dropped."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if self.gateway.offline:
+            self._went_offline(None)
+            return
+        self.token += 1
+        self.started = True
+        self.searching = True
+        self.paging = False
+        self.error = None
+        self._status()
+        self._search(self.gateway, self.query, self.token, not self._reached)
+
+    @work(thread=True, exclusive=True, group="models-search", exit_on_error=False)
+    def _search(self, gateway: HubGateway, query: SearchQuery, token: int, check: bool) -> None:
+        try:
+            if check:
+                check_reachable(gateway)
+            stream = SearchStream(gateway, query)
+            self.post_message(self._Page(token, stream, stream.next_batch(PAGE_ROWS), True))
+        except HFBrowseError as exc:
+            self.post_message(self._Failed(token, exc))
+        except Exception as exc:
+            self.post_message(self._Failed(token, HFBrowseError(f"Hub search failed: {exc!r}")))
+
+    @work(thread=True, exclusive=True, group="models-page", exit_on_error=False)
+    def _next_page(self, stream: SearchStream, token: int) -> None:
+        try:
+            self.post_message(self._Page(token, stream, stream.next_batch(PAGE_ROWS), False))
+        except HFBrowseError as exc:
+            self.post_message(self._Failed(token, exc))
+        except Exception as exc:
+            self.post_message(self._Failed(token, HFBrowseError(f"Hub search failed: {exc!r}")))
+
+    @on(_Page)
+    def _page(self, msg: _Page) -> None:
+        if msg.token != self.token:
+            return
+        self._reached = True
+        self.searching = False
+        self.paging = False
+        if msg.first:
+            self.stream = msg.stream
+            self.hits = list(msg.hits)
+            if self.view == "hub":
+                self._show()
+        elif msg.stream is self.stream:
+            if self.table.items is self.hits:
+                self.table.append(msg.hits)
+            else:
+                self.hits.extend(msg.hits)
+        self._status()
+
+    @on(_Failed)
+    def _failed(self, msg: _Failed) -> None:
+        if msg.token != self.token:
+            return
+        self.searching = self.paging = False
+        if isinstance(msg.error, OfflineError):
+            self._went_offline(str(msg.error))
+            return
+        self.error = str(msg.error)
+        self._status()
+        self.notify(self.error, severity="error", title="search")
+
+    def _went_offline(self, reason: str | None) -> None:
+        self.searching = False
+        if self.view != "local":
+            self.view = "local"
+            self.notify(reason or "Offline: showing the local cache.", severity="warning")
+            self._show()
+        self._status()
+
+    @on(ModelTable.NearEnd, "#model-list")
+    def _near_end(self, msg: ModelTable.NearEnd) -> None:
+        stream = self.stream
+        if self.view != "hub" or stream is None or stream.exhausted or self.paging:
+            return
+        if self.searching:
+            return
+        self.paging = True
+        self._status()
+        self._next_page(stream, self.token)
+
+    # -- the search box ------------------------------------------------------------------------
     @on(Input.Changed, "#models-filter")
-    def _filter(self) -> None:
-        self._render_list()
+    def _typed(self, event: Input.Changed) -> None:
+        if self.view == "local":
+            self._show()
+            return
+        query = replace(self.query, text=event.value.strip())
+        if query == self.query and self.started:
+            return
+        self.query = query
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self.start_search)
 
     @on(Input.Submitted, "#models-filter")
-    def _filter_done(self) -> None:
-        widget = self.query_one(ModelList)
-        widget.focus()
-        for index in range(widget.option_count):
-            if not widget.get_option_at_index(index).disabled:
-                widget.highlighted = index
-                break
+    def _submitted(self) -> None:
+        if self._debounce is not None:
+            self.start_search()
+        self.action_focus_list()
 
-    @on(OptionList.OptionSelected, "#model-list")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
-            self.post_message(self.OpenRequested(self.entries[int(event.option.id)]))
+    def action_focus_list(self) -> None:
+        self.table.focus()
+
+    # -- keys on the list ---------------------------------------------------------------------
+    def action_cycle(self, field: str) -> None:
+        if self.view != "hub":
+            self.notify("Sort and filters apply to Hub results (v shows them).")
+            return
+        options = {"sort": tuple(SORTS), "task": search_tasks(), "library": LIBRARIES}[field]
+        self.query = self.query.cycled(field, options)
+        self.start_search()
+
+    def action_toggle_view(self) -> None:
+        if self.view == "hub":
+            self.view = "local"
+        elif self.gateway.offline:
+            self.notify("Offline: the Hub cannot be searched; this is the local cache.")
+            return
+        else:
+            self.view = "hub"
+            text = self.query_one("#models-filter", Input).value.strip()
+            if not self.started or text != self.query.text:
+                self.query = replace(self.query, text=text)
+                self.start_search()
+        self._show()
+
+    def _current_ref(self) -> ModelRef | None:
+        item = self.table.current
+        if isinstance(item, ModelHit):
+            return item.ref
+        if isinstance(item, LocalModel):
+            return item.ref
+        return None
+
+    def action_card(self) -> None:
+        from hfbrowse.ui.model_card_screen import ModelCardScreen
+
+        ref = self._current_ref()
+        if ref is not None:
+            self.app.push_screen(ModelCardScreen(ref))
+
+    def action_files(self) -> None:
+        from hfbrowse.ui.repo_files_screen import RepoFilesScreen
+
+        ref = self._current_ref()
+        if ref is not None:
+            self.app.push_screen(RepoFilesScreen(ref))
+
+    @on(ModelTable.Selected, "#model-list")
+    def _selected(self, msg: ModelTable.Selected) -> None:
+        ref = self._current_ref()
+        if ref is not None:
+            self.post_message(self.OpenRequested(ref))
+
+    @on(ModelTable.Highlighted, "#model-list")
+    def _highlighted(self) -> None:
+        self._status()
+
+    # -- drawing -------------------------------------------------------------------------------
+    @property
+    def table(self) -> ModelTable:
+        return self.query_one("#model-list", ModelTable)
+
+    def _is_opened(self, ref: ModelRef) -> bool:
+        return self.opened is not None and self.opened.id == ref.id
+
+    def _hub_cells(self, hit: ModelHit):
+        return hub_cells(hit, hit.repo_id in self.cached_ids, self._is_opened(hit.ref))
+
+    def _local_cells(self, model: LocalModel):
+        return local_cells(model, self._is_opened(model.ref))
+
+    def _show(self, keep_cursor: bool = False) -> None:
+        table = self.table
+        if self.view == "hub":
+            empty = (
+                "searching the Hub …" if self.searching else f"No models match {_q(self.query)}."
+            )
+            table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
+        else:
+            text = self.query_one("#models-filter", Input).value
+            self.shown_local = list(filter_local(self.local, text))
+            empty = (
+                f"No local model matches {text.strip()!r}."
+                if text.strip()
+                else "No local models: none given, none in the HF cache."
+            )
+            table.set_rows(LOCAL_COLUMNS, self.shown_local, self._local_cells, empty, keep_cursor)
+        self._status()
+
+    def _status(self) -> None:
+        status = self.query_one("#models-status", Static)
+        status.set_class(bool(self.error) and self.view == "hub", "-error")
+        item = self.table.current
+        if isinstance(item, ModelHit) and item.restricted:
+            status.update(_restricted_hint(item.restricted))
+            return
+        if self.view == "local":
+            offline = "offline · " if self.gateway.offline else ""
+            count = len(self.shown_local)
+            status.update(f"{offline}local · {count} model{'s' if count != 1 else ''}")
+            return
+        if self.error:
+            status.update(self.error)
+            return
+        q = self.query
+        parts = [f"Hub · by {q.sort}", f"task {q.task or 'any'}", f"lib {q.library or 'any'}"]
+        if self.searching:
+            parts.append("searching …")
+        else:
+            more = "" if self.stream is None or self.stream.exhausted else "+"
+            parts.append(f"{len(self.hits)}{more} shown" + (" …" if self.paging else ""))
+        status.update(" · ".join(parts))
+
+
+def _q(query: SearchQuery) -> str:
+    words = [repr(query.text)] if query.text else ["the filters"]
+    if query.task:
+        words.append(f"for task {query.task}")
+    return " ".join(words)
+
+
+def _restricted_hint(kind: str) -> str:
+    if kind == "private":
+        return "🔒 private: opening it needs HF_TOKEN of an account with access"
+    return "🔒 gated: needs HF_TOKEN of an account that accepted its terms on the Hub"
