@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--print", dest="print_text", action="store_true", help="print facts as text")
     out.add_argument("--json", dest="print_json", action="store_true", help="print facts as JSON")
     p.add_argument("--version", action="version", version=f"hfbrowse {__version__}")
+    from hfbrowse.search_cli import add_search_arguments
+
+    add_search_arguments(p)
     return p
 
 
@@ -72,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = normalise_head(args.head)
     if args.head and head is None:
         return fail(f"unknown head {args.head!r}; try causallm, maskedlm, seq2seqlm, qa, …", 2)
+
+    if args.search is not None:  # the models list, printed (--print is the default here)
+        from hfbrowse.search_cli import run_search
+
+        return run_search(args)
 
     from hfbrowse.core.errors import HFBrowseError
 
