@@ -23,7 +23,7 @@ class HFBrowseApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt"),
+        Binding("ctrl+c", "interrupt", "Stop / quit", show=False, priority=True, id="interrupt"),
     ]
 
     def __init__(
@@ -76,6 +76,15 @@ class HFBrowseApp(App[None]):
         self.library_log.append((level, text))
         first = text.strip().splitlines()[0] if text.strip() else text
         self.notify(first[:300], severity="warning" if level == "warning" else "error", timeout=6)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C stops a running console run; with nothing running it quits."""
+        from hfbrowse.ui.console_pane import ConsolePane
+
+        consoles = self.screen.query(ConsolePane)
+        if consoles and consoles.first().stop_run():
+            return
+        self.exit()
 
     def action_help(self) -> None:
         rows: list[tuple[str, str]] = []
