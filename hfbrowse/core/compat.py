@@ -1,0 +1,441 @@
+"""Head compatibility: which Auto heads a checkpoint can serve, from config + headers alone.
+
+For each supported head, the concrete class is built on torch's meta device and the checkpoint's
+tensor headers are fed, as empty meta tensors of the right shape and dtype, through transformers'
+own loading code: ``convert_and_load_state_dict_in_model`` (key renaming, base-model prefix
+added or stripped, MoE experts fused by the conversion mapping, shape checks), then the same
+finishing steps ``from_pretrained`` runs (``tie_weights`` with the missing keys, then
+``_adjust_missing_and_unexpected_keys`` for ``_keys_to_ignore_on_load_*``). The answer is therefore
+what ``from_pretrained(..., output_loading_info=True)`` would say, without reading a weight byte.
+
+Quantised checkpoints are compared through their logical view (``quantization.py``): packed
+tensors stand for the weight they unpack to and auxiliary tensors are set aside, because
+transformers would swap in quantised layers at load time, which needs the quantisation library.
+
+Everything here imports torch and transformers: call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.heads import HEAD_NAMES, HeadReport
+from hfbrowse.core.quantization import ROLE_AUX, ROLE_PACKED, QuantizedCounts, quantized_counts
+from hfbrowse.core.tensors import SOURCE_HEADERS, TensorTable
+
+STATUS_CLEAN = "loads cleanly"
+STATUS_UNUSED = "loads; checkpoint tensors unused"
+STATUS_NEW = "newly initialised tensors"
+STATUS_MISMATCH = "shape mismatch"
+STATUS_ERROR = "cannot build"
+
+_TORCH_DTYPES = {
+    "F64": "float64",
+    "F32": "float32",
+    "F16": "float16",
+    "BF16": "bfloat16",
+    "I64": "int64",
+    "I32": "int32",
+    "I16": "int16",
+    "I8": "int8",
+    "U8": "uint8",
+    "BOOL": "bool",
+    "F8_E4M3": "float8_e4m3fn",
+    "F8_E5M2": "float8_e5m2",
+}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    name: str  # the model's key
+    checkpoint_shape: tuple[int, ...]
+    expected_shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """Checkpoint keys transformers renames (or fuses) at load time, grouped by what it does."""
+
+    kind: str  # "prefix added", "prefix stripped", "fused/split", "renamed"
+    count: int  # checkpoint tensors
+    example_from: str
+    example_to: str
+
+
+@dataclass(frozen=True)
+class HeadCompat:
+    auto_class: str
+    class_name: str
+    status: str
+    expected: int  # keys of the head's state dict
+    loaded: int  # expected keys that the checkpoint fills
+    missing: tuple[str, ...]  # newly initialised
+    unexpected: tuple[str, ...]  # checkpoint tensors the head ignores
+    mismatched: tuple[Mismatch, ...]
+    tied: tuple[str, ...]  # expected keys filled by weight tying, not read from the checkpoint
+    ignored: int  # keys dropped by the class's ``_keys_to_ignore_on_load_*`` patterns
+    renamed: tuple[Renamed, ...]
+    head_parameters: int  # parameters of the head (tied ones counted once)
+    new_parameters: int  # parameters that would be newly initialised
+    conversion_errors: tuple[str, ...] = ()
+    error: str | None = None
+
+    def summary(self) -> str:
+        """One line: ``loads cleanly`` / ``2 tensors would be newly initialised (e.g. …)``."""
+        if self.error:
+            return f"{STATUS_ERROR}: {self.error}"
+        parts = []
+        if self.mismatched:
+            m = self.mismatched[0]
+            parts.append(
+                f"{len(self.mismatched)} shape mismatch{'es' if len(self.mismatched) > 1 else ''}"
+                f" (e.g. {m.name}: checkpoint {list(m.checkpoint_shape)}"
+                f" vs head {list(m.expected_shape)})"
+            )
+        if self.missing:
+            parts.append(
+                f"{len(self.missing)} tensor{'s' if len(self.missing) > 1 else ''} would be newly"
+                f" initialised (e.g. {', '.join(key_patterns(self.missing))})"
+            )
+        if self.unexpected:
+            parts.append(
+                f"{len(self.unexpected)} checkpoint tensor{'s' if len(self.unexpected) > 1 else ''}"
+                f" unused (e.g. {', '.join(key_patterns(self.unexpected))})"
+            )
+        return "; ".join(parts) if parts else STATUS_CLEAN
+
+
+@dataclass(frozen=True)
+class CompatReport:
+    """Compatibility of one checkpoint with each supported head, and what was compared."""
+
+    heads: tuple[HeadCompat, ...]
+    basis: str  # what stood for the checkpoint: its headers, or their quantised logical view
+    notes: tuple[str, ...] = ()
+
+    def head(self, auto_class: str | None) -> HeadCompat | None:
+        return next((h for h in self.heads if h.auto_class == auto_class), None)
+
+
+def key_patterns(keys: Iterable[str], limit: int = 3) -> list[str]:
+    """A few readable patterns covering ``keys``: ``cls.predictions.*``, ``classifier.weight``.
+
+    Keys are grouped by module path (layer numbers as ``*``); a module whose ancestor is already
+    listed is folded into it; while there are more than ``limit`` groups the deepest are folded
+    into their parents. A group holding a single key is shown as that key.
+    """
+    keys = list(keys)
+    if not keys:
+        return []
+
+    def module_of(key: str) -> str:
+        return re.sub(r"\.\d+(?=\.|$)", ".*", key.rpartition(".")[0])
+
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(module_of(key), []).append(key)
+
+    def fold(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for path in sorted(groups, key=lambda p: p.count(".") if p else -1):
+            owner = next(
+                (o for o in out if o and (path == o or path.startswith(o + "."))),
+                None,
+            )
+            out.setdefault(owner if owner is not None else path, []).extend(groups[path])
+        return out
+
+    groups = fold(groups)
+    while len(groups) > limit:
+        deepest = max(p.count(".") for p in groups if p) if any(groups) else -1
+        if deepest <= 0:
+            break
+        merged: dict[str, list[str]] = {}
+        for path, members in groups.items():
+            parent = path.rpartition(".")[0] if path and path.count(".") == deepest else path
+            merged.setdefault(parent, []).extend(members)
+        groups = fold(merged)
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    shown = [members[0] if len(members) == 1 else f"{path}.*" for path, members in ranked]
+    return [*shown[:limit], "…"] if len(shown) > limit else shown
+
+
+def checkpoint_view(
+    table: TensorTable, config: dict[str, Any]
+) -> tuple[list[tuple[str, tuple[int, ...], str, int]], str, QuantizedCounts]:
+    """(name, shape, dtype, pack tolerance) per tensor the heads are compared with, and a label.
+
+    Unquantised: the header rows as they are. Quantised: packed tensors under their logical name
+    and shape (tolerance: values per stored element, for shapes the header cannot tell), with
+    auxiliary tensors (scales, zeros, …) left out.
+    """
+    counts = quantized_counts(table, config)
+    if not counts.quantized:
+        rows = [(r.name, r.shape, r.dtype, 0) for r in table.rows]
+        return rows, table.source, counts
+    rows = []
+    for t, row in zip(counts.tensors, table.rows, strict=True):
+        if t.role == ROLE_AUX:
+            continue
+        if t.role == ROLE_PACKED:
+            shape = t.logical_shape or (t.logical_parameters,)
+            rows.append((t.logical_name or t.name, shape, "F16", t.pack_factor))
+        else:
+            rows.append((row.name, row.shape, row.dtype, 0))
+    assert counts.scheme is not None
+    basis = (
+        f"logical view of a {counts.scheme.label} checkpoint: {counts.packed_tensors:,} packed"
+        f" tensors unpacked, {counts.aux_tensors:,} quantisation tensors set aside"
+    )
+    return rows, basis, counts
+
+
+def _skip_init_mode() -> Any:
+    """A torch function mode that skips ``torch.nn.init.*_`` calls (meta tensors: nothing to fill).
+
+    Torch function modes are thread-local, unlike transformers' ``no_init_weights``, which patches
+    torch globally and would race with a model the console is loading at the same time.
+    """
+    from torch.overrides import TorchFunctionMode
+
+    class SkipInit(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            name = getattr(func, "__name__", "")
+            if getattr(func, "__module__", None) == "torch.nn.init" and name.endswith("_"):
+                return args[0] if args else kwargs.get("tensor")
+            return func(*args, **kwargs)
+
+    return SkipInit()
+
+
+def build_meta_head(config_obj: Any, class_name: str) -> Any:
+    """``class_name(config)`` on the meta device, as ``from_pretrained`` would instantiate it."""
+    import torch
+
+    from hfbrowse.core.runtime import import_transformers_class
+
+    cls = import_transformers_class(class_name)
+    if cls is None:
+        raise HFBrowseError(f"transformers has no class {class_name}.")
+    with torch.device("meta"), _skip_init_mode():
+        return cls(config_obj)
+
+
+def _meta_state_dict(rows, torch) -> dict[str, Any]:
+    return {
+        name: torch.empty(
+            shape, dtype=getattr(torch, _TORCH_DTYPES.get(dtype, "uint8")), device="meta"
+        )
+        for name, shape, dtype, _ in rows
+    }
+
+
+def _renames(model: Any, keys: list[str], mapping: list) -> tuple[dict[str, str], list[Renamed]]:
+    """checkpoint key → model key, as transformers' ``rename_source_key`` decides, and a summary."""
+    from transformers.core_model_loading import WeightConverter, WeightRenaming, rename_source_key
+
+    renamings = [m for m in mapping if isinstance(m, WeightRenaming)]
+    converters = [m for m in mapping if isinstance(m, WeightConverter)]
+    prefix = model.base_model_prefix
+    expected = model.state_dict()
+    out: dict[str, str] = {}
+    kinds: dict[str, list[tuple[str, str]]] = {}
+    for key in keys:
+        renamed, pattern = rename_source_key(key, renamings, converters, prefix, expected)
+        if renamed not in expected and key in expected:  # the same fallback as transformers
+            renamed, pattern = rename_source_key(key, [], [], prefix, expected)
+        out[key] = renamed
+        if renamed == key:
+            continue
+        if pattern is not None:
+            kind = "fused/split"
+        elif prefix and renamed == f"{prefix}.{key}":
+            kind = "prefix added"
+        elif prefix and key == f"{prefix}.{renamed}":
+            kind = "prefix stripped"
+        else:
+            kind = "renamed"
+        kinds.setdefault(kind, []).append((key, renamed))
+    summary = [Renamed(k, len(v), v[0][0], v[0][1]) for k, v in kinds.items()]
+    return out, summary
+
+
+def _fit_packed_shapes(rows, renamed: dict[str, str], expected: dict[str, Any]):
+    """Quantised logical rows whose size matches the head take the head's shape (orientation and
+    padding of packed formats are not in the header); others keep their derived shape."""
+    fitted = []
+    for name, shape, dtype, tolerance in rows:
+        target = expected.get(renamed.get(name, name))
+        if tolerance and target is not None:
+            want = tuple(target.shape)
+            have = 1
+            for d in shape:
+                have *= d
+            need = 1
+            for d in want:
+                need *= d
+            if 0 <= have - need < max(tolerance, 1):
+                shape = want
+        fitted.append((name, shape, dtype, tolerance))
+    return fitted
+
+
+def head_compat(
+    config_obj: Any, auto_class: str, class_name: str, rows, mapping_cache: dict | None = None
+) -> HeadCompat:
+    """Run transformers' loading logic for one head against the checkpoint ``rows``."""
+    import torch
+    from transformers.conversion_mapping import get_model_conversion_mapping
+    from transformers.core_model_loading import convert_and_load_state_dict_in_model
+    from transformers.modeling_utils import LoadStateDictConfig
+
+    model = build_meta_head(config_obj, class_name)
+    params = {id(p): p.numel() for p in model.parameters()}
+    expected_sd = model.state_dict()
+    # Tied parameters share one tensor: count each once (by identity) when summing what is new.
+    tensor_of = {k: (id(v), v.numel()) for k, v in model.state_dict(keep_vars=True).items()}
+    mapping = get_model_conversion_mapping(model, None, None)
+    keys = [r[0] for r in rows]
+    renamed, rename_summary = _renames(model, keys, mapping)
+    rows = _fit_packed_shapes(rows, renamed, expected_sd)
+    state = _meta_state_dict(rows, torch)
+    load_config = LoadStateDictConfig(device_map={"": "meta"}, weight_mapping=mapping)
+    info, _ = convert_and_load_state_dict_in_model(model, state, load_config)
+    # The finishing steps of from_pretrained (_finalize_model_loading) that decide the report.
+    model.mark_tied_weights_as_initialized(info)
+    before_tie = set(info.missing_keys)
+    model.tie_weights(missing_keys=info.missing_keys, recompute_mapping=False)
+    tied = before_tie - set(info.missing_keys)
+    counts_before = len(info.missing_keys) + len(info.unexpected_keys)
+    model._adjust_missing_and_unexpected_keys(info)
+    ignored = counts_before - len(info.missing_keys) - len(info.unexpected_keys)
+
+    missing = tuple(sorted(info.missing_keys))
+    unexpected = tuple(sorted(info.unexpected_keys))
+    mismatched = tuple(
+        Mismatch(name, tuple(ckpt), tuple(want))
+        for name, ckpt, want in sorted(info.mismatched_keys, key=lambda m: m[0])
+    )
+    errors = tuple(f"{k}: {v}" for k, v in sorted((info.conversion_errors or {}).items()))
+    if mismatched:
+        status = STATUS_MISMATCH
+    elif missing:
+        status = STATUS_NEW
+    elif unexpected:
+        status = STATUS_UNUSED
+    else:
+        status = STATUS_CLEAN
+    return HeadCompat(
+        auto_class=auto_class,
+        class_name=class_name,
+        status=status,
+        expected=len(expected_sd),
+        loaded=len(expected_sd) - len(missing) - len(tied),
+        missing=missing,
+        unexpected=unexpected,
+        mismatched=mismatched,
+        tied=tuple(sorted(tied)),
+        ignored=ignored,
+        renamed=tuple(rename_summary),
+        head_parameters=sum(params.values()),
+        new_parameters=sum(dict(tensor_of[k] for k in missing if k in tensor_of).values()),
+        conversion_errors=errors,
+    )
+
+
+def _failed(auto_class: str, class_name: str, error: str) -> HeadCompat:
+    return HeadCompat(
+        auto_class, class_name, STATUS_ERROR, 0, 0, (), (), (), (), 0, (), 0, 0, (), error
+    )
+
+
+def _order(heads: HeadReport, first: str | None) -> list[tuple[str, str]]:
+    options = sorted(heads.supported, key=lambda o: HEAD_NAMES.index(o.auto_class))
+    first = first or heads.recommended
+    options.sort(key=lambda o: o.auto_class != first)
+    return [(o.auto_class, o.class_name) for o in options]
+
+
+def iter_compat(
+    config: dict[str, Any],
+    heads: HeadReport,
+    table: TensorTable,
+    first: str | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[HeadCompat]:
+    """Each supported head's result as soon as it is known (``first`` head first)."""
+    from hfbrowse.core.runtime import config_object, import_transformers
+
+    if heads.remote_code and not heads.supported:
+        raise HFBrowseError("custom code (auto_map): heads are not built without running it.")
+    if table.source != SOURCE_HEADERS:
+        raise HFBrowseError(
+            "compatibility needs the checkpoint's safetensors headers; this table was built"
+            " from config.json."
+        )
+    import_transformers()
+    rows, _, _ = checkpoint_view(table, config)
+    config_obj = config_object(config)
+    for auto_class, class_name in _order(heads, first):
+        if cancelled():
+            return
+        try:
+            with _quiet():
+                yield head_compat(config_obj, auto_class, class_name, rows)
+        except HFBrowseError as exc:
+            yield _failed(auto_class, class_name, str(exc))
+        except Exception as exc:  # a config this class cannot be built from, a library surprise
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            yield _failed(auto_class, class_name, f"{type(exc).__name__}: {first_line}"[:300])
+
+
+class _ThisThread(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Drop what transformers logs while we only simulate a load (e.g. "this checkpoint seems
+    corrupted" for a head that would tie two absent tensors): the result says it instead. Only
+    this thread's records are dropped; a model the console loads meanwhile still reports."""
+    quiet = _ThisThread()
+    handlers = [*logging.getLogger("transformers").handlers, logging.lastResort]
+    for handler in handlers:
+        if handler is not None:
+            handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            if handler is not None:
+                handler.removeFilter(quiet)
+
+
+def compat_report(
+    config: dict[str, Any], heads: HeadReport, table: TensorTable, first: str | None = None
+) -> CompatReport:
+    """All supported heads at once (the CLI and the tests)."""
+    results = list(iter_compat(config, heads, table, first))
+    _, basis, counts = checkpoint_view(table, config)
+    notes = []
+    if counts.quantized:
+        notes.append(
+            "transformers swaps in quantised layers at load time (needs the quantisation"
+            " library); names and sizes are compared on the logical view."
+        )
+    order = {name: i for i, name in enumerate(HEAD_NAMES)}
+    results.sort(key=lambda h: order.get(h.auto_class, len(order)))
+    return CompatReport(tuple(results), basis, tuple(notes))
