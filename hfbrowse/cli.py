@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--print", dest="print_text", action="store_true", help="print facts as text")
     out.add_argument("--json", dest="print_json", action="store_true", help="print facts as JSON")
+    p.add_argument(
+        "--yes", action="store_true", help="with --run --print/--json: load .bin or large models"
+    )
     p.add_argument("--version", action="version", version=f"hfbrowse {__version__}")
     from hfbrowse.search_cli import add_search_arguments
 
@@ -169,6 +172,10 @@ def _print_report(ref, head: str | None, args: argparse.Namespace) -> int:
     except HFBrowseError as exc:
         source = exc
     doc = build_report(facts, tensors, shown, source)
+    if args.run is not None:
+        from hfbrowse.run_report import print_with_run
+
+        return print_with_run(doc, facts, shown, tensors, gateway, args)
     if args.print_json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

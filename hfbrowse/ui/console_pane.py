@@ -24,7 +24,13 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.overview import ModelFacts
 from hfbrowse.core.running.errors import RunCancelled
-from hfbrowse.core.running.runner import NeedsConfirmation, RunHooks, RunRequest, run
+from hfbrowse.core.running.runner import (
+    NeedsConfirmation,
+    RunHooks,
+    RunRequest,
+    run,
+    runnable_head,
+)
 from hfbrowse.core.running.session import ModelSession
 from hfbrowse.core.running.settings import (
     GENERATION_HEADS,
@@ -173,10 +179,15 @@ class ConsolePane(Vertical, can_focus=False):
         if self.busy:
             self.app.notify("A run is in progress: Escape stops it.", severity="warning")
             return
-        facts, head = self.facts, self.head
-        if facts is None or head is None:
-            why = "open a model first" if facts is None else "this model has no text head"
-            self.write(Text(f"cannot run: {why}", style="bold red"))
+        facts = self.facts
+        trust = bool(getattr(self.app, "trust_remote_code", False))
+        if facts is None:
+            self.write(Text("cannot run: open a model first", style="bold red"))
+            return
+        try:
+            head = runnable_head(facts, self.head, trust)
+        except HFBrowseError as exc:
+            self.write(Text(str(exc), style="bold red"))
             return
         self._prompt = text
         self._entry = self.write(render.prompt_line(text))
@@ -186,7 +197,7 @@ class ConsolePane(Vertical, can_focus=False):
             overrides=dict(self.overrides),
             device=getattr(self.app, "device", None),
             dtype=getattr(self.app, "dtype", None),
-            trust_remote_code=bool(getattr(self.app, "trust_remote_code", False)),
+            trust_remote_code=trust,
             confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
         )
         self._launch(request, facts)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, OfflineError
+from hfbrowse.core.heads import HEAD_NAMES
 from hfbrowse.core.hub import HubGateway
 from hfbrowse.core.overview import ModelFacts, load_tensors
 from hfbrowse.core.running import snippets
@@ -81,6 +82,26 @@ class RunHooks:
     on_text: Callable[[str], None] | None = None  # the generated text so far (streaming)
 
 
+def runnable_head(facts: ModelFacts, head: str | None, trust_remote_code: bool) -> str:
+    """The head a run will use, or why the model cannot run (remote code is refused first).
+
+    With --trust-remote-code, a model whose classes exist only in its repo runs the Auto class
+    its ``auto_map`` names.
+    """
+    refuse_remote_code(facts, trust_remote_code)
+    auto_map = facts.config.get("auto_map")
+    remote_heads = [h for h in HEAD_NAMES if isinstance(auto_map, dict) and h in auto_map]
+    if trust_remote_code and remote_heads and (head is None or head in remote_heads):
+        return head or remote_heads[0]
+    if head is None:
+        raise RunError(f"no text head to run: {facts.heads.reason}")
+    if facts.heads.option(head) is None:
+        raise RunError(
+            f"{head} has no class for model_type {facts.model_type!r}: press h for another head"
+        )
+    return head
+
+
 def settings_for(loaded: LoadedModel, overrides: dict[str, Any]) -> GenerationSettings:
     """The model's generation defaults with the user's ``/set`` values on top."""
     return apply_overrides(defaults_for(loaded.key.head, loaded.generation_config), overrides)
@@ -96,12 +117,7 @@ def run(
 ) -> RunResult:
     hooks = hooks or RunHooks()
     require_text(request.text)
-    if facts.heads.option(request.head) is None:
-        raise RunError(
-            f"{request.head} has no class for model_type {facts.model_type!r}: press h for"
-            " another head"
-        )
-    refuse_remote_code(facts, request.trust_remote_code)
+    runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
     device = resolve_device(request.device)
     ref = facts.ref
