@@ -72,6 +72,8 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        for pane in self.query(".pane"):
+            pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
         self.query_one(ConfigPane).border_title = "config"
         self.query_one(TensorPane).border_title = "tensors"
         self.query_one(SourcePane).border_title = "source"
@@ -299,6 +301,12 @@ class MainScreen(Screen):
             return  # escape first stops a running download/generation
         self.remove_class("-models-open")
         if isinstance(self.focused, Input):
-            self.focus_next()
+            # Leave the text box for the next widget that takes single-letter keys.
+            chain = self.focus_chain
+            start = chain.index(self.focused) if self.focused in chain else -1
+            ordered = chain[start + 1 :] + chain[: start + 1]
+            target = next((w for w in ordered if not isinstance(w, Input)), None)
+            if target is not None:
+                target.focus()
         elif self.maximized is not None:
             self.minimize()
