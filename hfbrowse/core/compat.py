@@ -238,21 +238,26 @@ def _meta_state_dict(rows, torch) -> dict[str, Any]:
     }
 
 
-def _renames(model: Any, keys: list[str], mapping: list) -> tuple[dict[str, str], list[Renamed]]:
-    """checkpoint key → model key, as transformers' ``rename_source_key`` decides, and a summary."""
+def _renames(
+    model: Any, keys: list[str], mapping: list, expected: dict[str, Any]
+) -> tuple[dict[str, str], set[str], list[Renamed]]:
+    """checkpoint key → model key as transformers' ``rename_source_key`` decides, the keys a
+    WeightConverter claims (fused/split at load), and a summary of what changes."""
     from transformers.core_model_loading import WeightConverter, WeightRenaming, rename_source_key
 
     renamings = [m for m in mapping if isinstance(m, WeightRenaming)]
     converters = [m for m in mapping if isinstance(m, WeightConverter)]
     prefix = model.base_model_prefix
-    expected = model.state_dict()
     out: dict[str, str] = {}
+    converted: set[str] = set()
     kinds: dict[str, list[tuple[str, str]]] = {}
     for key in keys:
         renamed, pattern = rename_source_key(key, renamings, converters, prefix, expected)
         if renamed not in expected and key in expected:  # the same fallback as transformers
             renamed, pattern = rename_source_key(key, [], [], prefix, expected)
         out[key] = renamed
+        if pattern is not None:
+            converted.add(key)
         if renamed == key:
             continue
         if pattern is not None:
@@ -265,7 +270,7 @@ def _renames(model: Any, keys: list[str], mapping: list) -> tuple[dict[str, str]
             kind = "renamed"
         kinds.setdefault(kind, []).append((key, renamed))
     summary = [Renamed(k, len(v), v[0][0], v[0][1]) for k, v in kinds.items()]
-    return out, summary
+    return out, converted, summary
 
 
 def _fit_packed_shapes(rows, renamed: dict[str, str], expected: dict[str, Any]):
@@ -288,10 +293,15 @@ def _fit_packed_shapes(rows, renamed: dict[str, str], expected: dict[str, Any]):
     return fitted
 
 
-def head_compat(
-    config_obj: Any, auto_class: str, class_name: str, rows, mapping_cache: dict | None = None
-) -> HeadCompat:
-    """Run transformers' loading logic for one head against the checkpoint ``rows``."""
+def head_compat(config_obj: Any, auto_class: str, class_name: str, rows) -> HeadCompat:
+    """Run transformers' loading logic for one head against the checkpoint ``rows``.
+
+    Keys that transformers' renaming maps 1:1 onto a parameter of the head are compared here
+    (same key, same shape: what ``set_param_for_module`` checks); every other key — fused or
+    split by a WeightConverter, or unknown to the head — goes through
+    ``convert_and_load_state_dict_in_model`` itself. That function builds one compiled regex
+    per key, which for a 723-tensor checkpoint costs more than everything else together.
+    """
     import torch
     from transformers.conversion_mapping import get_model_conversion_mapping
     from transformers.core_model_loading import convert_and_load_state_dict_in_model
@@ -299,16 +309,29 @@ def head_compat(
 
     model = build_meta_head(config_obj, class_name)
     params = {id(p): p.numel() for p in model.parameters()}
-    expected_sd = model.state_dict()
-    # Tied parameters share one tensor: count each once (by identity) when summing what is new.
-    tensor_of = {k: (id(v), v.numel()) for k, v in model.state_dict(keep_vars=True).items()}
+    # state_dict() costs ~25 ms on a 70B-shaped model: take it once (keep_vars keeps identities,
+    # so tied parameters, which share one tensor, are counted once in what is new).
+    expected_sd = model.state_dict(keep_vars=True)
+    tensor_of = {k: (id(v), v.numel()) for k, v in expected_sd.items()}
     mapping = get_model_conversion_mapping(model, None, None)
     keys = [r[0] for r in rows]
-    renamed, rename_summary = _renames(model, keys, mapping)
+    renamed, converted, rename_summary = _renames(model, keys, mapping, expected_sd)
     rows = _fit_packed_shapes(rows, renamed, expected_sd)
-    state = _meta_state_dict(rows, torch)
+    direct = {
+        name: (renamed[name], shape)
+        for name, shape, _, _ in rows
+        if name not in converted and renamed[name] in expected_sd
+    }
+    if len(set(t for t, _ in direct.values())) != len(direct):  # two keys → one parameter
+        direct = {}
+    state = _meta_state_dict([r for r in rows if r[0] not in direct], torch)
     load_config = LoadStateDictConfig(device_map={"": "meta"}, weight_mapping=mapping)
     info, _ = convert_and_load_state_dict_in_model(model, state, load_config)
+    for target, shape in direct.values():
+        info.missing_keys.discard(target)
+        want = tuple(expected_sd[target].shape)
+        if tuple(shape) != want:
+            info.mismatched_keys.add((target, tuple(shape), want))
     # The finishing steps of from_pretrained (_finalize_model_loading) that decide the report.
     model.mark_tied_weights_as_initialized(info)
     before_tie = set(info.missing_keys)
