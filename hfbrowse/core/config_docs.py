@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hfbrowse.core.auto_tables import config_tables, module_name_for, transformers_root
-from hfbrowse.core.source_code import _base_name, _find_class, _parse, _resolve_import
+from hfbrowse.core.source_code import (
+    _base_name,
+    _find_class,
+    _module_file,
+    _parse,
+    _resolve_import,
+)
 
 Status = Literal["field", "alias", "derived", "base", "generation", "unknown"]
 BASE_CLASS = "PreTrainedConfig"
@@ -104,6 +110,7 @@ class ConfigExplanation:
     file: str | None  # relative to site-packages
     keys: tuple[KeyDoc, ...]
     message: str | None = None  # set when the class could not be found
+    remote: bool = False  # the class is the repo's own code, read as text (never imported)
 
     def key(self, name: str) -> KeyDoc | None:
         return next((k for k in self.keys if k.key == name), None)
@@ -251,15 +258,17 @@ def _chain(path: Path, class_name: str) -> list[tuple[Path, ast.ClassDef]]:
     seen: set[tuple[str, str]] = set()
 
     def walk(p: Path, name: str) -> None:
+        name = BASE_CLASS if name == "PretrainedConfig" else name  # the transformers 4 spelling
         if (str(p), name) in seen or name in ("object", "Generic", "PushToHubMixin"):
             return
         seen.add((str(p), name))
-        tree, _ = _parse(str(p))
+        try:
+            tree, _ = _parse(str(p))
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return  # an unreadable file (a repo's own code can be anything): stop here
         cls = _find_class(tree, name)
         if cls is None:
-            target = _resolve_import(p, tree, name)
-            if name == BASE_CLASS and (target is None or target.name == "__init__.py"):
-                target = transformers_root() / "configuration_utils.py"  # lazy top-level export
+            target = _import_target(p, tree, name)
             if target is not None:
                 walk(target, name)
             return
@@ -273,6 +282,26 @@ def _chain(path: Path, class_name: str) -> list[tuple[Path, ast.ClassDef]]:
 
     walk(path, class_name)
     return out
+
+
+def _import_target(path: Path, tree: ast.Module, name: str) -> Path | None:
+    """The file ``name`` is imported from, for transformers' files and a repo's own files."""
+    try:
+        target = _resolve_import(path, tree, name)
+    except ValueError:  # not under transformers: a repo's own configuration file
+        target = None
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom) and any(
+                (a.asname or a.name) == name for a in stmt.names
+            ):
+                if stmt.level == 1 and stmt.module and re.fullmatch(r"\w+", stmt.module):
+                    target = path.parent / f"{stmt.module}.py"
+                elif stmt.level == 0 and (stmt.module or "").split(".")[0] == "transformers":
+                    target = _module_file(stmt.module or "")
+        target = target if target is None or target.is_file() else None
+    if name == BASE_CLASS and (target is None or target.name == "__init__.py"):
+        target = transformers_root() / "configuration_utils.py"  # a lazy top-level export
+    return target
 
 
 def _class_fields(cls: ast.ClassDef) -> list[tuple[str, str | None, ast.expr | None]]:
@@ -444,7 +473,9 @@ def _same(value: Any, default: Any) -> bool:
     return value == default
 
 
-def explain_key(docs: ClassDocs, key: str, value: Any) -> KeyDoc:
+def explain_key(
+    docs: ClassDocs, key: str, value: Any, code: tuple[tuple[str, str], ...] | None = None
+) -> KeyDoc:
     """What ``key`` is for this class, and whether ``value`` differs from its default."""
     field = docs.field(key)
     if field is not None:
@@ -473,11 +504,13 @@ def explain_key(docs: ClassDocs, key: str, value: Any) -> KeyDoc:
         )
         return KeyDoc(key, "generation", None, note, None)
     note = f"Not a field of {docs.class_name}: kept as an extra attribute"
-    readers = modeling_files_reading(docs.model_type, key) if docs.model_type else ()
+    if code is None:
+        code = _modeling_texts(docs.model_type) if docs.model_type else ()
+    readers = files_reading(code, key)
     if readers:
         note += f"; {', '.join(readers)} still reads config.{key}."
     else:
-        note += f", and no modeling file of {docs.model_type or 'this family'} reads it."
+        note += f", and no modeling file of {docs.model_type or 'the repo'} reads it."
     return KeyDoc(key, "unknown", None, note, None)
 
 
@@ -489,12 +522,12 @@ def _modeling_texts(model_type: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def modeling_files_reading(model_type: str, key: str) -> tuple[str, ...]:
-    """The family's modeling files that mention ``config.<key>`` (a plain text search)."""
+def files_reading(code: tuple[tuple[str, str], ...], key: str) -> tuple[str, ...]:
+    """The files (name, text) that mention ``config.<key>`` (a plain text search)."""
     pattern = re.compile(
         rf"config\.{re.escape(key)}\b|getattr\(\s*\w*config\s*,\s*['\"]{re.escape(key)}['\"]"
     )
-    return tuple(name for name, text in _modeling_texts(model_type) if pattern.search(text))
+    return tuple(name for name, text in code if pattern.search(text))
 
 
 def explain_config(config: dict[str, Any]) -> ConfigExplanation:
@@ -514,10 +547,13 @@ def explain_config(config: dict[str, Any]) -> ConfigExplanation:
 
 
 def explain_with(
-    docs: ClassDocs, config: dict[str, Any], model_type: str | None
+    docs: ClassDocs,
+    config: dict[str, Any],
+    model_type: str | None,
+    code: tuple[tuple[str, str], ...] | None = None,
 ) -> ConfigExplanation:
     """``explain_config`` against given class facts (built-in or a repo's own config class)."""
-    keys = tuple(explain_key(docs, str(k), v) for k, v in config.items())
+    keys = tuple(explain_key(docs, str(k), v, code) for k, v in config.items())
     try:
         rel = str(Path(docs.file).relative_to(transformers_root().parent))
     except ValueError:

@@ -11,6 +11,14 @@ ACTIONS = (
     ("Zoom focused pane", "Maximise / restore the focused pane", "zoom"),
     ("Search models", "Focus the models filter", "search"),
     ("Focus console", "Type input for the shown head", "focus_console"),
+    ("Diff heads", "__init__/forward of the shown head next to another head (d)", "diff_heads"),
+    (
+        "Diff heads with another model…",
+        "The shown head next to the same head of another Hub id or folder",
+        "diff_heads_other_model",
+    ),
+    ("Diff config with…", "config.json next to another model's, changes marked (D)", "diff_config"),
+    ("Show remote code", "The repo's own .py files (auto_map), read not run (r)", "remote_code"),
 )
 
 

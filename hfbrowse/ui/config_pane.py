@@ -10,6 +10,7 @@ from textual.widgets.tree import TreeNode
 
 from hfbrowse.core.config_doc import ConfigNode, build_tree
 from hfbrowse.core.overview import ModelFacts
+from hfbrowse.ui.config_explain import ConfigExplainer, KeyDocPanel
 
 VALUE_STYLES = {
     "string": "green",
@@ -35,8 +36,9 @@ class ConfigTree(Tree[ConfigNode]):
     BORDER_TITLE = "config.json"
 
 
-class ConfigPane(Vertical, can_focus=False):
-    """Header line (model_type · architectures · head · params) above the config tree."""
+class ConfigPane(ConfigExplainer, Vertical, can_focus=False):
+    """Header line (model_type · architectures · head · params) above the config tree, and
+    below it what the highlighted key means (ConfigExplainer)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="model-header")
@@ -44,10 +46,12 @@ class ConfigPane(Vertical, can_focus=False):
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
+        yield KeyDocPanel("", id="config-key-doc")
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         tree = self.query_one(ConfigTree)
         tree.clear()
+        self.clear_explanation()
         tree.root.add_leaf(Text(text, style="bold red" if error else "dim"))
         if error:
             self.query_one("#model-header", Static).update(Text("✗ " + text, style="bold red"))
@@ -63,6 +67,7 @@ class ConfigPane(Vertical, can_focus=False):
             self._add(tree.root, node)
         tree.root.expand()
         tree.cursor_line = 0
+        self.explain(facts)
 
     def _add(self, parent: TreeNode[ConfigNode], node: ConfigNode) -> None:
         if node.children:

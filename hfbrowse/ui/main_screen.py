@@ -31,6 +31,7 @@ from hfbrowse.ui.messages import (
     TensorsLoaded,
 )
 from hfbrowse.ui.models_pane import ModelsPane
+from hfbrowse.ui.reading_actions import ReadingActions
 from hfbrowse.ui.source_pane import SourcePane
 from hfbrowse.ui.tensor_pane import TensorPane
 
@@ -40,7 +41,7 @@ def unexpected(exc: Exception) -> HFBrowseError:
     return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")
 
 
-class MainScreen(Screen):
+class MainScreen(ReadingActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", id="search"),
@@ -49,6 +50,9 @@ class MainScreen(Screen):
         Binding("colon", "focus_console", "Console", id="console"),
         Binding("escape", "leave", "Leave", show=False, id="leave"),
         Binding("y", "copy_snippet", "Copy the console's snippet", show=False, id="copy_snippet"),
+        Binding("d", "diff_heads", "Diff heads", id="diff_heads"),
+        Binding("D", "diff_config", "Diff config with…", id="diff_config"),
+        Binding("r", "remote_code", "Remote code", show=False, id="remote_code"),
     ]
 
     def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
@@ -159,6 +163,7 @@ class MainScreen(Screen):
         self._draw_header()
         self.head = self._head_for(facts)
         self.show_head(self.head)
+        self.load_remote_code(facts, self.token)
 
     @on(FactsFailed)
     def _facts_failed(self, msg: FactsFailed) -> None:

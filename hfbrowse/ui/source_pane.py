@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from hfbrowse.core.remote_code import RemoteCode
 from hfbrowse.core.source_code import ClassSource
 
 SYNTAX_THEME = "monokai"
@@ -21,17 +22,21 @@ class SourceView(VerticalScroll, can_focus=True):
 
 
 class SourcePane(Vertical, can_focus=False):
+    showing_remote = False  # True while the repo's own (remote) code is shown
+
     def compose(self) -> ComposeResult:
         yield Static("", id="source-title")
         with SourceView(id="source-view"):
             yield Static("", id="source-body")
 
     def show_message(self, text: str, *, error: bool = False) -> None:
+        self.showing_remote = False
         self.query_one("#source-title", Static).update("")
         style = "bold red" if error else "dim"
         self.query_one("#source-body", Static).update(Text(text, style=style))
 
     def show_source(self, head: str, source: ClassSource, heads_count: int) -> None:
+        self.showing_remote = False
         self.border_title = f"source — {head}"
         title = Text()
         title.append(f"{head} → ", style="dim")
@@ -67,4 +72,14 @@ class SourcePane(Vertical, can_focus=False):
         for name in source.missing:
             parts.append(Text(f"{name}: not found in the class or its bases", style="dim"))
         self.query_one("#source-body", Static).update(Group(*parts))
+        self.query_one(SourceView).scroll_home(animate=False)
+
+    def show_remote(self, remote: RemoteCode) -> None:
+        """The repo's own code, as text, under a red "not run" banner (remote_code_view)."""
+        from hfbrowse.ui.remote_code_view import banner, render_remote
+
+        self.showing_remote = True
+        self.border_title = "source — remote code (not run)"
+        self.query_one("#source-title", Static).update(banner(remote))
+        self.query_one("#source-body", Static).update(render_remote(remote))
         self.query_one(SourceView).scroll_home(animate=False)
