@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", metavar="TEXT", help="run the console once on TEXT")
     p.add_argument("--device", help="device for the console: cpu, cuda, cuda:1, mps (default auto)")
     p.add_argument("--dtype", help="dtype for the console (default: the checkpoint's)")
+    p.add_argument("--context", type=int, help="KV-cache context length for the memory estimate")
+    p.add_argument("--batch", type=int, default=1, help="batch size for the memory estimate")
     p.add_argument("--offline", action="store_true", help="never use the network (HF cache only)")
     p.add_argument(
         "--trust-remote-code", action="store_true", help="allow a repo's own code to run"
@@ -172,6 +174,9 @@ def _print_report(ref, head: str | None, args: argparse.Namespace) -> int:
     except HFBrowseError as exc:
         source = exc
     doc = build_report(facts, tensors, shown, source)
+    from hfbrowse.analysis_report import add_analysis
+
+    add_analysis(doc, facts, tensors, shown, context=args.context, batch=args.batch)
     if args.run is not None:
         from hfbrowse.run_report import print_with_run
 

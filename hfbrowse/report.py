@@ -170,4 +170,7 @@ def render_text(doc: dict[str, Any]) -> str:
                 "" if m["defining_class"] == source["class"] else f" (from {m['defining_class']})"
             )
             out.append(f"  {m['name']}: lines {m['start_line']}–{m['end_line']}{owner}")
+    from hfbrowse.analysis_report import render_analysis
+
+    out += render_analysis(doc)
     return "\n".join(out)

@@ -62,6 +62,8 @@ CASES = [
      "BertPredictionHeadTransform", "self.dense = "),
     ("encoder.block.0.layer.1.DenseReluDense.wi.weight", "T5ForConditionalGeneration", "t5",
      "T5DenseActDense", "self.wi = "),
+    ("bert.encoder.layer.0.attention.self.key.weight", "BertForMaskedLM", "bert",
+     "BertSelfAttention", "self.key = nn.Linear("),  # via attention_class = A if … else B
     ("model.layers.0.mlp.experts.gate_up_proj", "MixtralForCausalLM", "mixtral",
      "MixtralExperts", "self.gate_up_proj = nn.Parameter("),
 ]  # fmt: skip

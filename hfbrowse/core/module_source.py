@@ -148,6 +148,27 @@ def _class_in(value: ast.expr | None, path: Path) -> tuple[Path, str] | None:
     return None
 
 
+def _classes_of(value: ast.expr | None, path: Path, fn: ast.FunctionDef) -> list[tuple[Path, str]]:
+    """The class(es) ``value`` instantiates; ``attention_class(config)`` follows the local
+    ``attention_class = A if cond else B`` (the ``else`` branch, usually the default, first)."""
+    found = _class_in(value, path)
+    if found is not None:
+        return [found]
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return []
+    local = value.func.id
+    out: list[tuple[Path, str]] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == local for t in node.targets
+        ):
+            names = [n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)]
+            for name in reversed(names):
+                if name[:1].isupper() and (cls := _resolve_class(path, name)):
+                    out.append(cls)
+    return out
+
+
 def _appended(fn: ast.FunctionDef, attr: str, path: Path) -> tuple[tuple[Path, str], ...]:
     """Classes appended to ``self.<attr>`` (T5: ``self.layer.append(T5LayerFF(config))``)."""
     found = []
@@ -174,7 +195,7 @@ def _find_attr(owner: tuple[Path, str], attr: str) -> _Hit | None:
         if hits:
             _, source = _parse(str(file))
             lines = tuple((node.lineno, source[node.lineno - 1].strip()) for node, _ in hits)
-            nxt = tuple(dict.fromkeys(c for _, value in hits if (c := _class_in(value, file))))
+            nxt = tuple(dict.fromkeys(c for _, value in hits for c in _classes_of(value, file, fn)))
             appended = () if nxt else _appended(fn, attr, file)
             return _Hit(file, class_name, lines[:MAX_LINES], nxt, appended)
     return None
