@@ -34,7 +34,7 @@ class ModelCardScreen(ModalScreen[None]):
     ModelCardScreen #card-body {
         width: 90%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
     }
-    ModelCardScreen #card-meta { height: auto; margin-bottom: 1; }
+    ModelCardScreen #card-meta { height: auto; }
     ModelCardScreen #card-status { height: auto; color: $text-muted; }
     ModelCardScreen #card-status.-error { color: $text-error; }
     ModelCardScreen Markdown { margin: 0; padding: 0; }
