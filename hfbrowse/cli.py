@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hfbrowse.search_cli import add_search_arguments
 
     add_search_arguments(p)
+    from hfbrowse.reading_args import add_reading_arguments
+
+    add_reading_arguments(p)
     return p
 
 
@@ -80,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = normalise_head(args.head)
     if args.head and head is None:
         return fail(f"unknown head {args.head!r}; try causallm, maskedlm, seq2seqlm, qa, …", 2)
+    from hfbrowse.reading_args import reading_args_error
+
+    if (problem := reading_args_error(args, normalise_head)) is not None:
+        return fail(problem, 2)
 
     if args.search is not None:  # the models list, printed (--print is the default here)
         from hfbrowse.search_cli import run_search
@@ -177,6 +184,9 @@ def _print_report(ref, head: str | None, args: argparse.Namespace) -> int:
     from hfbrowse.analysis_report import add_analysis
 
     add_analysis(doc, facts, tensors, shown, context=args.context, batch=args.batch)
+    from hfbrowse.reading_report import add_reading
+
+    reading_errors = add_reading(doc, facts, shown, gateway, args)
     if args.run is not None:
         from hfbrowse.run_report import print_with_run
 
@@ -185,4 +195,6 @@ def _print_report(ref, head: str | None, args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         print(render_text(doc))
-    return 0
+    for error in reading_errors:
+        fail(error)
+    return 1 if reading_errors else 0

@@ -173,4 +173,7 @@ def render_text(doc: dict[str, Any]) -> str:
     from hfbrowse.analysis_report import render_analysis
 
     out += render_analysis(doc)
+    from hfbrowse.reading_report import render_reading
+
+    out += render_reading(doc)
     return "\n".join(out)
