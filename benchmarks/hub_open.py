@@ -44,7 +44,7 @@ def main() -> None:
     hub = FakeHub([RepoSpec(f"bench/{m}", fixtures[m]) for m in MODELS]).start()
     try:
         print(
-            f"{'model':<13} {'tensors':>7} {'bytes in':>9} {'weights':>7} {'median ms':>9}  requests"
+            f"{'model':<13} {'tensors':>7} {'bytes in':>9} {'weights':>7} {'ms':>6}  requests"
         )
         for name in MODELS:
             times = []
@@ -67,7 +67,7 @@ def main() -> None:
             sent = sum(r.bytes_sent for r in hub.requests)
             print(
                 f"{name:<13} {len(table.rows):>7} {sent:>9,} {hub.weight_bytes_sent():>7}"
-                f" {statistics.median(times) * 1000:>9.1f}  {summary}"
+                f" {statistics.median(times) * 1000:>6.1f}  {summary}"
             )
     finally:
         hub.stop()
