@@ -1,0 +1,36 @@
+"""Snapshots of the main screen at 120x40 and 80x24: a causal LM, a seq2seq model, a config-only
+model (meta-device table) and an error state, each opened from its folder with an empty cache."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from textual.worker import WorkerCancelled
+
+from hfbrowse.core.hub import HubGateway
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.app import HFBrowseApp
+
+SIZES = [(120, 40), (80, 24)]
+IDS = ["120x40", "80x24"]
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def app_for(fixtures, name: str) -> HFBrowseApp:
+    ref = ModelRef("local", str(fixtures[name]))
+    return HFBrowseApp(models=[ref], start=ref, gateway=HubGateway(offline=True))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize("name", ["tiny-gpt2", "tiny-t5", "config-only", "malformed-config"])
+def test_main_screen(snap_compare, fixtures, clean_cache, name, size):
+    assert snap_compare(app_for(fixtures, name), terminal_size=size, run_before=settle)
