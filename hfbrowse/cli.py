@@ -120,7 +120,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         trust_remote_code=args.trust_remote_code,
     )
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    _exit_now_if_workers_linger(code)
+    return code
+
+
+def _exit_now_if_workers_linger(code: int) -> None:
+    """Quit means quit: thread workers run in asyncio's default executor, whose threads the
+    interpreter joins at exit — a download or model load still in flight would hold the
+    terminal for minutes after `q`. Their results are unwanted, so leave without joining."""
+    import threading
+
+    if any(t is not threading.main_thread() and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _collect_models(args: argparse.Namespace):
