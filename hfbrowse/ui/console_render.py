@@ -23,6 +23,7 @@ from hfbrowse.core.running.results import (
 
 BAR_WIDTH = 24
 SNIPPET_THEME = "monokai"
+GENERATED = "bold"  # the continuation, against the dim prompt
 ENTITY_STYLES = ("bold black on cyan", "bold black on yellow", "bold black on green")
 ENTITY_STYLES += ("bold black on magenta", "bold white on blue", "bold white on red")
 
@@ -30,7 +31,7 @@ ENTITY_STYLES += ("bold black on magenta", "bold white on blue", "bold white on 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     """A fixed-width bar in eighths: ``███▍          ``."""
     fraction = min(max(fraction, 0.0), 1.0)
-    eighths = round(fraction * width * 8)
+    eighths = max(round(fraction * width * 8), 1 if fraction > 0 else 0)  # never hide a p > 0
     full, part = divmod(eighths, 8)
     partial = " ▏▎▍▌▋▊▉"[part] if part else ""
     return ("█" * full + partial).ljust(width)
@@ -48,7 +49,7 @@ def prompt_line(text: str) -> Text:
 
 def streaming(prompt: str, generated: str) -> Text:
     out = Text(prompt, style="dim")
-    out.append(generated)
+    out.append(generated, style=GENERATED)
     out.append(" ▌", style="blink bold cyan")
     return out
 
@@ -70,7 +71,7 @@ def render_output(result: RunResult) -> RenderableType:
 
 def generation(out: GenerationOutput) -> Text:
     text = Text(out.prompt, style="dim")
-    text.append(out.text if out.text else "", style="")
+    text.append(out.text, style=GENERATED)
     if not out.text.strip():
         text.append("  (only special tokens were generated)", style="italic dim")
     if out.stopped:
