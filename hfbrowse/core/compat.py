@@ -380,7 +380,8 @@ def _failed(auto_class: str, class_name: str, error: str) -> HeadCompat:
     )
 
 
-def _order(heads: HeadReport, first: str | None) -> list[tuple[str, str]]:
+def head_order(heads: HeadReport, first: str | None) -> list[tuple[str, str]]:
+    """(auto class, class) of every supported head, ``first`` (or the recommended) first."""
     options = sorted(heads.supported, key=lambda o: HEAD_NAMES.index(o.auto_class))
     first = first or heads.recommended
     options.sort(key=lambda o: o.auto_class != first)
@@ -407,7 +408,7 @@ def iter_compat(
     import_transformers()
     rows, _, _ = checkpoint_view(table, config)
     config_obj = config_object(config)
-    for auto_class, class_name in _order(heads, first):
+    for auto_class, class_name in head_order(heads, first):
         if cancelled():
             return
         try:
@@ -447,11 +448,8 @@ def _quiet() -> Iterator[None]:
                 handler.removeFilter(quiet)
 
 
-def compat_report(
-    config: dict[str, Any], heads: HeadReport, table: TensorTable, first: str | None = None
-) -> CompatReport:
-    """All supported heads at once (the CLI and the tests)."""
-    results = list(iter_compat(config, heads, table, first))
+def describe_basis(table: TensorTable, config: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """What stood for the checkpoint in the comparison, and the caveats that go with it."""
     _, basis, counts = checkpoint_view(table, config)
     notes = []
     if counts.quantized:
@@ -459,6 +457,15 @@ def compat_report(
             "transformers swaps in quantised layers at load time (needs the quantisation"
             " library); names and sizes are compared on the logical view."
         )
+    return basis, tuple(notes)
+
+
+def compat_report(
+    config: dict[str, Any], heads: HeadReport, table: TensorTable, first: str | None = None
+) -> CompatReport:
+    """All supported heads at once (the CLI and the tests)."""
+    results = list(iter_compat(config, heads, table, first))
+    basis, notes = describe_basis(table, config)
     order = {name: i for i, name in enumerate(HEAD_NAMES)}
     results.sort(key=lambda h: order.get(h.auto_class, len(order)))
-    return CompatReport(tuple(results), basis, tuple(notes))
+    return CompatReport(tuple(results), basis, notes)

@@ -19,6 +19,9 @@ ACTIONS = (
     ),
     ("Diff config with…", "config.json next to another model's, changes marked (D)", "diff_config"),
     ("Show remote code", "The repo's own .py files (auto_map), read not run (r)", "remote_code"),
+    ("Head compatibility", "Which heads load this checkpoint cleanly, from headers (k)", "compat"),
+    ("Memory estimate", "Weights per precision, KV cache, free RAM/GPU (m)", "memory"),
+    ("Group tensors by module", "Module tree with parameters per module (g)", "group_tensors"),
 )
 
 

@@ -20,6 +20,8 @@ from hfbrowse.core.errors import HFBrowseError, NoCheckpoint
 from hfbrowse.core.formatting import human_count
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.overview import ModelFacts, load_facts, load_source, load_tensors
+from hfbrowse.ui.analysis_actions import AnalysisActions
+from hfbrowse.ui.analysis_pane import AnalysisPane
 from hfbrowse.ui.config_pane import ConfigPane
 from hfbrowse.ui.console_pane import ConsolePane
 from hfbrowse.ui.messages import (
@@ -41,7 +43,7 @@ def unexpected(exc: Exception) -> HFBrowseError:
     return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")
 
 
-class MainScreen(ReadingActions, Screen):
+class MainScreen(AnalysisActions, ReadingActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", id="search"),
@@ -53,6 +55,9 @@ class MainScreen(ReadingActions, Screen):
         Binding("d", "diff_heads", "Diff heads", id="diff_heads"),
         Binding("D", "diff_config", "Diff config with…", id="diff_config"),
         Binding("r", "remote_code", "Remote code", show=False, id="remote_code"),
+        Binding("k", "compat", "Compat", id="compat"),
+        Binding("m", "memory", "Memory", id="memory"),
+        Binding("g", "group_tensors", "Modules", id="group_tensors"),
     ]
 
     def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
@@ -70,6 +75,7 @@ class MainScreen(ReadingActions, Screen):
             yield ModelsPane(self.models, id="models", classes="pane")
             with Vertical(id="centre"):
                 yield ConfigPane(id="config", classes="pane")
+                yield AnalysisPane(id="analysis", classes="pane")
                 yield TensorPane(id="tensors", classes="pane")
             yield SourcePane(id="source", classes="pane")
         yield ConsolePane(id="console", classes="pane")
@@ -103,6 +109,7 @@ class MainScreen(ReadingActions, Screen):
         self.query_one(ConfigPane).show_message("loading config.json …")
         self.query_one(TensorPane).show_message("reading safetensors headers …")
         self.query_one(SourcePane).show_message("waiting for the config …")
+        self.analysis_reset()
         self._load_model(ref, self.token)
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
@@ -181,6 +188,7 @@ class MainScreen(ReadingActions, Screen):
             return
         self.query_one(TensorPane).show_table(msg.table, msg.notice)
         self.params_total = msg.table.parameters
+        self.analysis_tensors(msg.table)
         self._draw_header()
 
     @on(TensorsFailed)
@@ -227,6 +235,7 @@ class MainScreen(ReadingActions, Screen):
             return
         self.head = head
         self.query_one(ConsolePane).head_shown(facts, head)
+        self.analysis_head(head)
         if head is None:
             self.query_one(SourcePane).show_message(
                 f"No text head to show: {facts.heads.reason}.", error=False

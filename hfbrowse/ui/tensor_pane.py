@@ -11,11 +11,12 @@ from textual.widgets import DataTable, Input, Static
 
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
 from hfbrowse.core.tensors import TensorRow, TensorTable
+from hfbrowse.ui.module_tree_view import ModuleTreeView, TensorAnalysis, TensorOrigin
 
 FILTER_DEBOUNCE_S = 0.15
 
 
-class TensorPane(Vertical, can_focus=False):
+class TensorPane(TensorAnalysis, Vertical, can_focus=False):
     """Rows come from safetensors headers (or the meta device, labelled as such)."""
 
     def __init__(self, **kwargs) -> None:
@@ -32,7 +33,10 @@ class TensorPane(Vertical, can_focus=False):
         table.add_column("params", key="params")
         table.add_column("bytes", key="bytes")
         yield table
+        yield ModuleTreeView(id="tensor-tree")
+        yield TensorOrigin(id="tensor-origin")
         yield Static("", id="tensor-totals")
+        yield Static("", id="tensor-quant")
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.table_data = None
