@@ -155,3 +155,18 @@ async def test_quantised_checkpoint_line(tmp_path):
         assert quant.display
         text = str(quant.render())
         assert "GPTQ 4-bit, group 32" in text and "logical" in text
+        # The header's count is the unpacked one (64 × 128 + 128 + 640), not the I32 product.
+        assert app.screen.params_total == 64 * 128 + 128 + 640
+
+
+async def test_help_lists_the_keys(fixtures):
+    from hfbrowse.ui.help_screen import HelpScreen
+
+    app = app_for(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.screen.rows)
+        assert keys["k"] == "Compat" and keys["m"] == "Memory" and keys["g"] == "Modules"

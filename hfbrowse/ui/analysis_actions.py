@@ -80,8 +80,12 @@ class AnalysisActions:
 
         self.analysis_table = table
         facts = self.facts
-        self.analysis_counts = quantized_counts(table, facts.config) if facts else None
-        self.query_one(TensorPane).set_analysis(table, self.analysis_counts, self._head_class())
+        counts = quantized_counts(table, facts.config) if facts else None
+        self.analysis_counts = counts
+        self.query_one(TensorPane).set_analysis(table, counts, self._head_class())
+        if counts is not None and counts.quantized:  # the header counts unpacked parameters
+            self.params_total = counts.logical_parameters
+            self._draw_header()
         self._refresh_open_view()
 
     def analysis_head(self, head: str | None) -> None:
