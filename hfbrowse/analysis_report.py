@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from hfbrowse.core.compat import CompatReport, HeadCompat
+from hfbrowse.core.compat_results import CompatReport, HeadCompat
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.formatting import human_bytes, human_count
 from hfbrowse.core.memory import MemoryEstimate, estimate_memory, machine_memory

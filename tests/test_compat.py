@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hfbrowse.core.compat import (
-    STATUS_CLEAN,
-    STATUS_MISMATCH,
-    STATUS_NEW,
-    compat_report,
-    key_patterns,
-)
+from hfbrowse.core.compat import compat_report
+from hfbrowse.core.compat_results import STATUS_CLEAN, STATUS_MISMATCH, STATUS_NEW, key_patterns
 from hfbrowse.core.heads import resolve_heads
 from hfbrowse.core.tensors import local_tensor_table
 

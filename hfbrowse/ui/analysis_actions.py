@@ -17,7 +17,7 @@ from textual import work
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from hfbrowse.core.compat import HeadCompat
+from hfbrowse.core.compat_results import HeadCompat
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.memory import MachineMemory
 from hfbrowse.core.quantization import QuantizedCounts

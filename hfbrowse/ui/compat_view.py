@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from hfbrowse.core.compat import (
+from hfbrowse.core.compat_results import (
     STATUS_CLEAN,
     STATUS_ERROR,
     STATUS_MISMATCH,
