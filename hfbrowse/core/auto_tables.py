@@ -60,7 +60,9 @@ def _literal_tables(paths: list[Path], suffix: str | tuple[str, ...]) -> dict[st
     for path in paths:
         if not path.is_file():
             continue
-        for stmt in ast.parse(path.read_text(encoding="utf-8")).body:
+        from hfbrowse.core.source_code import parse_python  # one lock for every ast.parse
+
+        for stmt in parse_python(path.read_text(encoding="utf-8")).body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 target = stmt.targets[0]
                 if isinstance(target, ast.Name) and target.id.endswith(suffix):

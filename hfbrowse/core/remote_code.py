@@ -26,7 +26,13 @@ from hfbrowse.core.config_docs import (
 )
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.core.source_code import METHODS, ClassSource, MethodSource, class_source
+from hfbrowse.core.source_code import (
+    METHODS,
+    ClassSource,
+    MethodSource,
+    class_source,
+    parse_python,
+)
 
 BANNER = "REMOTE CODE — shown as text, not run"
 MAX_FILE_BYTES = 2_000_000
@@ -176,7 +182,7 @@ def _tree(file: RemoteFile) -> ast.Module | None:
     if file.error or not file.text:
         return None
     try:
-        return ast.parse(file.text)
+        return parse_python(file.text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,10 +52,21 @@ class ClassSource:
             return self.file
 
 
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str) -> ast.Module:
+    """``ast.parse`` under one process-wide lock. CPython 3.11 keeps the AST-to-object recursion
+    depth per interpreter, so two worker threads parsing at once can fail with "SystemError: AST
+    constructor recursion depth mismatch" (seen here: config docs and source loading together)."""
+    with _AST_LOCK:
+        return ast.parse(text)
+
+
 @lru_cache(maxsize=64)
 def _parse(path: str) -> tuple[ast.Module, tuple[str, ...]]:
     text = Path(path).read_text(encoding="utf-8")
-    return ast.parse(text), tuple(text.splitlines())
+    return parse_python(text), tuple(text.splitlines())
 
 
 def _module_file(dotted: str) -> Path | None:

@@ -36,7 +36,7 @@ class KeyDocPanel(Static):
     """Below the config tree: what the highlighted key means."""
 
     DEFAULT_CSS = """
-    KeyDocPanel { height: auto; max-height: 6; padding: 0 1; border-top: solid $panel; }
+    KeyDocPanel { height: 6; padding: 0 1; border-top: solid $panel; }
     """
 
 

@@ -20,9 +20,7 @@ EXPLAIN = (
 
 
 def banner(remote: RemoteCode) -> Text:
-    text = Text(f" {remote.banner} ", style="bold white on red")
-    text.append(f"  {remote.model}", style="bold")
-    return text
+    return Text(f" {remote.banner} ", style="bold white on red")
 
 
 def _code(text: str, start: int = 1) -> Syntax:
