@@ -115,3 +115,13 @@ def test_remote_code_side_is_read_not_run(fixtures, gpt2):
     assert diff.right.remote and diff.right.class_name == "CustomForCausalLM"
     assert diff.right.file == "modeling_custom.py"
     assert not (fixtures["remote-code"] / "REMOTE_CODE_WAS_EXECUTED").exists()
+
+
+def test_other_model_from_the_hub_fetches_its_config_only(gpt2, gateway, hub):
+    other = load_facts(ModelRef("hub", "hfbrowse-test/tiny-bert-mlm"), gateway)
+    head = head_for_other(other, "AutoModelForCausalLM")
+    diff = compare(gpt2, "AutoModelForCausalLM", other, head, gateway)
+    assert diff.right.label == "hfbrowse-test/tiny-bert-mlm: AutoModelForCausalLM → BertLMHeadModel"
+    fetched = {r.path.rsplit("/", 1)[-1] for r in hub.requests if "/resolve/" in r.path}
+    assert fetched == {"config.json"}
+    assert hub.weight_bytes_sent() == 0

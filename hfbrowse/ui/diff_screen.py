@@ -101,9 +101,9 @@ class DiffScreen(Screen):
     # -- computing -------------------------------------------------------------------------
     def refresh_diff(self) -> None:
         self.token += 1
-        if self.right_head is None and not self.right_facts.heads.remote_code:
+        if self.right_head is None and self.right_facts is self.left_facts:
             self._show_error(
-                "This model has a single head: nothing to compare it with (o: another model)."
+                "No second head in this model to compare with: o compares with another model."
             )
             return
         self.query_one("#diff-title", Static).update(
