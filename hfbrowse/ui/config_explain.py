@@ -36,7 +36,7 @@ class KeyDocPanel(Static):
     """Below the config tree: what the highlighted key means."""
 
     DEFAULT_CSS = """
-    KeyDocPanel { height: 6; padding: 0 1; border-top: solid $panel; }
+    KeyDocPanel { height: 6; padding: 0 1; border-top: solid $panel; display: none; }
     """
 
 
@@ -107,13 +107,17 @@ class ConfigExplainer:
     def explain(self, facts: ModelFacts) -> None:
         self.explanation = None
         self.explained_facts = facts
-        self.query_one(KeyDocPanel).update(Text("explaining keys …", style="dim"))
+        panel = self.query_one(KeyDocPanel)
+        panel.display = True
+        panel.update(Text("explaining keys …", style="dim"))
         self._explain_worker(facts)
 
     def clear_explanation(self) -> None:
         self.explanation = None
         self.explained_facts = None
-        self.query_one(KeyDocPanel).update("")
+        panel = self.query_one(KeyDocPanel)
+        panel.update("")
+        panel.display = False  # no config shown: give the message the room
 
     @work(thread=True, exclusive=True, group="config-docs", exit_on_error=False)
     def _explain_worker(self, facts: ModelFacts) -> None:
