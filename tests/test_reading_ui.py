@@ -170,3 +170,18 @@ async def test_remote_code_shown_not_run(gateway, hub):
         cached = Path(pilot.app.screen.remote_code.file("modeling_custom.py").path)
     assert not (cached.parent / REMOTE_CODE_MARKER).exists()
     assert not [m for m in sys.modules if m.endswith(("modeling_custom", "configuration_custom"))]
+
+
+async def test_palette_action_diff_with_another_model(fixtures, gateway):
+    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.app.screen.run_action("diff_heads_other_model")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ModelPrompt)
+        pilot.app.screen.query_one(Input).value = str(fixtures["tiny-bert-mlm"])
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DiffScreen)
+        assert screen.diff.left.class_name == "GPT2LMHeadModel"
+        assert screen.diff.right.label == "tiny-bert-mlm: AutoModelForCausalLM → BertLMHeadModel"
