@@ -11,7 +11,8 @@ import warnings
 
 import pytest
 
-from hfbrowse.core.config_docs import class_docs, explain_config, parse_param_docs
+from hfbrowse.core.config_class import parse_param_docs
+from hfbrowse.core.config_docs import class_docs, explain_config
 
 FAMILIES = [("gpt2", "GPT2Config"), ("bert", "BertConfig"), ("t5", "T5Config"),
             ("llama", "LlamaConfig")]  # fmt: skip

@@ -18,12 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hfbrowse.core.config_docs import (
-    ConfigExplanation,
-    class_docs_from_file,
-    explain_config,
-    explain_with,
-)
+from hfbrowse.core.config_class import class_docs_from_file
+from hfbrowse.core.config_docs import ConfigExplanation, explain_config, explain_with
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source_code import (
