@@ -37,6 +37,7 @@ class KeyDocPanel(Static):
 
     DEFAULT_CSS = """
     KeyDocPanel { height: 6; padding: 0 1; border-top: solid $panel; display: none; }
+    KeyDocPanel.-shown { display: block; }
     """
 
 
@@ -108,7 +109,7 @@ class ConfigExplainer:
         self.explanation = None
         self.explained_facts = facts
         panel = self.query_one(KeyDocPanel)
-        panel.display = True
+        panel.add_class("-shown")
         panel.update(Text("explaining keys …", style="dim"))
         self._explain_worker(facts)
 
@@ -117,7 +118,7 @@ class ConfigExplainer:
         self.explained_facts = None
         panel = self.query_one(KeyDocPanel)
         panel.update("")
-        panel.display = False  # no config shown: give the message the room
+        panel.remove_class("-shown")  # no config shown: give the message the room
 
     @work(thread=True, exclusive=True, group="config-docs", exit_on_error=False)
     def _explain_worker(self, facts: ModelFacts) -> None:

@@ -52,8 +52,8 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         Binding("colon", "focus_console", "Console", id="console"),
         Binding("escape", "leave", "Leave", show=False, id="leave"),
         Binding("y", "copy_snippet", "Copy the console's snippet", show=False, id="copy_snippet"),
-        Binding("d", "diff_heads", "Head diff", id="diff_heads"),
-        Binding("D", "diff_config", "Config diff", id="diff_config"),
+        Binding("d", "diff_heads", "Diff", id="diff_heads"),
+        Binding("D", "diff_config", "Config diff", show=False, id="diff_config"),
         Binding("r", "remote_code", "Remote code", show=False, id="remote_code"),
         Binding("k", "compat", "Compat", id="compat"),
         Binding("m", "memory", "Memory", id="memory"),
@@ -79,7 +79,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
                 yield TensorPane(id="tensors", classes="pane")
             yield SourcePane(id="source", classes="pane")
         yield ConsolePane(id="console", classes="pane")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for pane in self.query(".pane"):
@@ -287,7 +287,9 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         if self.maximized is not None:
             self.minimize()
         self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
-        self.call_after_refresh(self.query_one("#models-filter", Input).focus)
+        search = self.query_one("#models-filter", Input)
+        search.focus()  # at once, so keys typed right after / reach it (the list has s/t/l keys)
+        self.call_after_refresh(search.focus)  # and again once a hidden (narrow) pane is shown
 
     def action_focus_console(self) -> None:
         if self.maximized is not None:
