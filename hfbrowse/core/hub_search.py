@@ -76,9 +76,9 @@ class SearchQuery:
         return " · ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelHit:
-    """One row of a Hub listing."""
+    """One row of a Hub listing (slotted: a list holds tens of thousands of them)."""
 
     repo_id: str
     pipeline_tag: str | None = None

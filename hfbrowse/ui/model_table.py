@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -39,6 +39,7 @@ class ModelTable(ScrollView, can_focus=True):
     """Rows of ``items`` drawn through ``cells(item)``; a header line that stays on top."""
 
     PREFETCH_ROWS = 40  # ask for more rows when the view comes this close to the end
+    ROW_CACHE = 160  # rendered rows kept (a few screens): re-rendering one costs ~0.1 ms
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -104,6 +105,8 @@ class ModelTable(ScrollView, can_focus=True):
         self._widths: tuple[int, ...] = ()
         self._row_cache: dict[int, Strip] = {}
         self._near_end_sent_at = -1
+        self._styles: tuple[Style, Style, Style, Style] = (Style(), Style(), Style(), Style())
+        self._header: tuple[tuple, Strip] | None = None
 
     # -- data ---------------------------------------------------------------------------------
     def set_rows(
@@ -175,57 +178,76 @@ class ModelTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     # -- rendering ----------------------------------------------------------------------------
-    def _line(self, cells: Sequence[Cell], style: Style | None = None) -> Strip:
-        line = Text(" ", no_wrap=True, end="")
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_cache.clear()  # rows carry the base style: a theme or focus change redraws
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Look the styles up once per frame, not once per line."""
+        self._styles = (
+            self.rich_style,
+            self.get_component_rich_style("model-table--header"),
+            self.get_component_rich_style("model-table--cursor"),
+            self.get_component_rich_style("model-table--empty"),
+        )
+        return super().render_lines(crop)
+
+    def _line(self, cells: Sequence[Cell], style: Style) -> Strip:
+        """One row as a single Strip padded to the table's width, ``style`` under the cells'
+        own styles: one Strip per row keeps allocations (and so garbage collection) low."""
+        line = Text(" ", style=style, no_wrap=True, end="")
         for cell, col, width in zip(cells, self.columns, self._widths, strict=False):
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            text = cell if isinstance(cell, Text) else Text(str(cell))  # cells() makes new Texts
             text.truncate(width, overflow="ellipsis")
             text.align(col.justify, width)
             line.append_text(text)
             line.append(" ")
-        if style is not None:
-            line.stylize(style)
-        return Strip(line.render(self.app.console), line.cell_len)
+        pad = self.virtual_size.width - line.cell_len
+        if pad > 0:
+            line.append(" " * pad)
+        return Strip(line.render(self.app.console), max(line.cell_len, self.virtual_size.width))
 
-    def _row_strip(self, index: int) -> Strip:
+    def _row_strip(self, index: int, base: Style) -> Strip:
         strip = self._row_cache.get(index)
         if strip is None:
-            if len(self._row_cache) > 500:
+            if len(self._row_cache) >= self.ROW_CACHE:
                 self._row_cache.clear()
-            strip = self._line(self.cells(self.items[index]))
-            self._row_cache[index] = strip
+            strip = self._row_cache[index] = self._line(self.cells(self.items[index]), base)
         return strip
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base, header, cursor, empty = self._styles
         if y == 0:
-            header = self.get_component_rich_style("model-table--header")
-            strip = self._line([c.title for c in self.columns], header)
+            key = (self._widths, base, header)
+            if self._header is None or self._header[0] != key:
+                self._header = (key, self._line([c.title for c in self.columns], base + header))
+            strip = self._header[1]
         else:
             index = scroll_y + y - 1
             if not self.items and y == 1 and self.empty_text:
-                empty = self.get_component_rich_style("model-table--empty")
                 return Strip([Segment(f" {self.empty_text}", base + empty)]).adjust_cell_length(
                     width, base
                 )
             if not 0 <= index < len(self.items):
                 return Strip.blank(width, base)
-            strip = self._row_strip(index)
-            if index == self.cursor_row:
-                cursor = self.get_component_rich_style("model-table--cursor")
-                strip = strip.adjust_cell_length(max(strip.cell_length, scroll_x + width))
-                strip = strip.apply_style(cursor)
-        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width).apply_style(base)
+            if index == self.cursor_row:  # built apart: its background replaces the rows'
+                strip = self._line(self.cells(self.items[index]), base + cursor)
+                return strip.crop(scroll_x, scroll_x + width)
+            strip = self._row_strip(index, base)
+        return strip.crop(scroll_x, scroll_x + width)
 
     # -- cursor and scrolling -----------------------------------------------------------------
     def validate_cursor_row(self, value: int) -> int:
         return max(0, min(value, len(self.items) - 1)) if self.items else 0
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        self.refresh()
+        top = round(self.scroll_y)
         self._scroll_cursor_into_view()
+        if round(self.scroll_y) == top:  # no scroll: only the two rows whose look changed
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
         if self.items:
             self.post_message(self.Highlighted(self, new))
         self._check_near_end()
