@@ -1,6 +1,6 @@
 """Snapshots of each head's console output at 120x40 (timings hidden, greedy, seeded fixtures).
 
-The console keeps focus after Enter, so it is shown expanded, as a user sees it while working.
+The console is zoomed (what `z` does), so the snapshots show its output, not the other panes.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def test_head_output(snap_compare, fixtures, clean_cache, case):
             await pilot.press("enter")
             await _settle(pilot)
         assert pane.last_result is not None
+        pilot.app.screen.maximize(pane, container=False)
+        await pilot.pause()
 
     app = HFBrowseApp(models=[ref], start=ref)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

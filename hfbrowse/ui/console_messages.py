@@ -8,6 +8,7 @@ draws, queued updates of the same run collapse into the newest one (toolong's pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.message import Message
 
@@ -18,6 +19,7 @@ from hfbrowse.core.running.runner import RunRequest
 
 @dataclass
 class RunProgress(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
     run_id: int
     label: str
     done: int | None
@@ -29,6 +31,7 @@ class RunProgress(Message):
 
 @dataclass
 class RunStreamed(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
     run_id: int
     text: str  # all generated text so far, not a delta: any newer one supersedes it
 
@@ -38,12 +41,14 @@ class RunStreamed(Message):
 
 @dataclass
 class RunFinished(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
     run_id: int
     result: RunResult
 
 
 @dataclass
 class RunFailed(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
     run_id: int
     error: str
     cancelled: bool = False
@@ -51,6 +56,7 @@ class RunFailed(Message):
 
 @dataclass
 class RunNeedsConfirmation(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
     run_id: int
     request: RunRequest
     asks: tuple[Confirmation, ...]

@@ -53,6 +53,7 @@ from hfbrowse.ui.console_messages import (
 )
 
 MAX_ENTRIES = 60
+STREAM_RESERVE = 4  # lines reserved below streaming text, so most updates need no re-layout
 HINTS = {
     "AutoModelForMaskedLM": "fill-mask: write [MASK] or <mask> where a word is missing",
     "AutoModelForQuestionAnswering": "extractive QA: question ||| context",
@@ -90,13 +91,16 @@ class ConsolePane(Vertical, can_focus=False):
         self._cancel: threading.Event | None = None
         self._entry: ConsoleEntry | None = None
         self._prompt = ""
+        self._run_head: str | None = None
+        self._stream_lines = 0
         self._auto_ran = False
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
         with Horizontal(id="console-progress"):
             yield Label("", id="console-progress-label")
-            yield ProgressBar(id="console-progress-bar", show_eta=False)
+            # A finite total: an indeterminate bar animates (15 refreshes/s) even while hidden.
+            yield ProgressBar(total=1, id="console-progress-bar", show_eta=False)
         yield Static("", id="console-settings")
         yield ConsoleInput(
             placeholder=": type input for the shown head, Enter runs (/help for commands)",
@@ -157,7 +161,30 @@ class ConsolePane(Vertical, can_focus=False):
 
     def _update_entry(self, *parts: RenderableType) -> None:
         if self._entry is not None:
+            self._entry.styles.min_height = None  # drop lines reserved while streaming
             self._entry.update(Group(render.prompt_line(self._prompt), *parts))
+            self.query_one("#console-log", VerticalScroll).scroll_end(animate=False)
+            self._stream_lines = 0
+
+    def _stream_into_entry(self, text: Text) -> None:
+        """Streamed text: re-layout the screen only when the text outgrows reserved lines.
+
+        A layout pass of the whole screen costs milliseconds of the GIL that the generating
+        thread needs. The entry reserves ``STREAM_RESERVE`` lines ahead (min-height); while the
+        text fits, repainting the entry alone is enough.
+        """
+        entry = self._entry
+        if entry is None:
+            return
+        prompt = render.prompt_line(self._prompt)
+        width = max(entry.content_region.width, 1)
+        lines = len(prompt.wrap(self.app.console, width)) + len(text.wrap(self.app.console, width))
+        relayout = lines > self._stream_lines
+        if relayout:
+            self._stream_lines = lines + STREAM_RESERVE
+            entry.styles.min_height = self._stream_lines
+        entry.update(Group(prompt, text), layout=relayout)
+        if relayout:
             self.query_one("#console-log", VerticalScroll).scroll_end(animate=False)
 
     # -- input ---------------------------------------------------------------------------------
@@ -190,6 +217,7 @@ class ConsolePane(Vertical, can_focus=False):
             self.write(Text(str(exc), style="bold red"))
             return
         self._prompt = text
+        self._run_head = head
         self._entry = self.write(render.prompt_line(text))
         request = RunRequest(
             head=head,
@@ -257,7 +285,8 @@ class ConsolePane(Vertical, can_focus=False):
     def _streamed(self, msg: RunStreamed) -> None:
         if msg.run_id == self.run_id:
             self._hide_progress()
-            self._update_entry(render.streaming(self._prompt, msg.text))
+            continuation = self._run_head != "AutoModelForSeq2SeqLM"
+            self._stream_into_entry(render.streaming(self._prompt, msg.text, continuation))
 
     @on(RunFinished)
     def _finished(self, msg: RunFinished) -> None:
@@ -308,7 +337,10 @@ class ConsolePane(Vertical, can_focus=False):
         self._hide_progress()
 
     def _hide_progress(self) -> None:
-        self.query_one("#console-progress", Horizontal).remove_class("-active")
+        row = self.query_one("#console-progress", Horizontal)
+        if row.has_class("-active"):
+            row.remove_class("-active")
+            self.query_one("#console-progress-bar", ProgressBar).update(total=1, progress=0)
 
     # -- control -------------------------------------------------------------------------------
     def stop_run(self) -> bool:

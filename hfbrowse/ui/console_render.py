@@ -47,8 +47,8 @@ def prompt_line(text: str) -> Text:
     return line
 
 
-def streaming(prompt: str, generated: str) -> Text:
-    out = Text(prompt, style="dim")
+def streaming(prompt: str, generated: str, continuation: bool = True) -> Text:
+    out = Text(prompt, style="dim") if continuation else Text("→ ", style="bold cyan")
     out.append(generated, style=GENERATED)
     out.append(" ▌", style="blink bold cyan")
     return out
@@ -70,7 +70,7 @@ def render_output(result: RunResult) -> RenderableType:
 
 
 def generation(out: GenerationOutput) -> Text:
-    text = Text(out.prompt, style="dim")
+    text = Text(out.prompt, style="dim") if out.continuation else Text("→ ", style="bold cyan")
     text.append(out.text, style=GENERATED)
     if not out.text.strip():
         text.append("  (only special tokens were generated)", style="italic dim")

@@ -20,7 +20,7 @@ from hfbrowse.core.running.results import GenerationOutput
 from hfbrowse.core.running.settings import GenerationSettings
 
 TextFn = Callable[[str], None]
-STREAM_INTERVAL_S = 0.03
+STREAM_INTERVAL_S = 0.15  # ~7 screen updates a second: each costs the generating thread GIL time
 SEQ2SEQ = "AutoModelForSeq2SeqLM"
 
 
@@ -157,6 +157,7 @@ def generate(
         new_tokens=max(new_tokens, 0),
         stopped=cancel.is_set(),
         streamed=sink is not None,
+        continuation=not seq2seq,
         settings=asdict(settings) | ({"pad_token_id": pad} if pad is not None else {}),
     )
     return result, body

@@ -36,6 +36,7 @@ class GenerationOutput:
     stopped: bool  # cancelled by the user: ``text`` is what was generated until then
     streamed: bool  # False for beam search, which transformers cannot stream
     settings: dict[str, Any] = field(default_factory=dict)
+    continuation: bool = True  # causal LM: ``text`` continues ``prompt``; seq2seq: a new text
     kind: str = "generation"
 
 

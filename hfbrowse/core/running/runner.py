@@ -38,6 +38,7 @@ from hfbrowse.core.running.session import (
     LoadedModel,
     LoadKey,
     ModelSession,
+    gc_paused,
     load_kwargs,
     normalise_dtype,
     resolve_device,
@@ -119,13 +120,14 @@ def run(
     require_text(request.text)
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
-    device = resolve_device(request.device)
     ref = facts.ref
-    key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
-    loaded = session.get(key)
-    fresh = loaded is None
-    if loaded is None:
-        loaded = _load(key, request, facts, session, gateway, table, hooks)
+    with gc_paused():
+        device = resolve_device(request.device)  # the first call imports torch
+        key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
+        loaded = session.get(key)
+        fresh = loaded is None
+        if loaded is None:
+            loaded = _load(key, request, facts, session, gateway, table, hooks)
     notices: list[str] = []
     started = time.perf_counter()
     output, body = _run_head(loaded, request, hooks, notices)

@@ -9,9 +9,11 @@ with ``trust_remote_code``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,25 @@ DTYPE_NAMES = {
     "bfloat16": "bfloat16",
     "bf16": "bfloat16",
 }
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while torch/transformers are imported and a model is loaded.
+
+    Those imports create millions of objects, so full collections run over and over, each
+    holding the GIL for 100-200 ms (measured): the UI thread freezes. Afterwards everything
+    alive (modules, classes, the model) is frozen out of future collections, which keeps later
+    collections short too; the few cycles made meanwhile are collected when the GC resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def normalise_dtype(name: str | None) -> str:
