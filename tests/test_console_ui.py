@@ -210,3 +210,28 @@ async def test_empty_input_is_a_message(fixtures):
         await settle(pilot)
         await submit(pilot, "   ")
         assert "empty input" in pane_text(app)
+
+
+async def test_hub_model_downloads_only_when_run_with_progress(fixtures, gateway, hub, clean_cache):
+    from conftest import hub_id
+
+    from hfbrowse.ui.console_messages import RunProgress
+
+    ref = ModelRef("hub", hub_id("tiny-gpt2"))
+    seen: list[str] = []
+
+    def hook(message) -> None:
+        if isinstance(message, RunProgress):
+            seen.append(message.label)
+
+    app = HFBrowseApp(models=[ref], start=ref, gateway=gateway)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await settle(pilot)
+        assert hub.weight_bytes_sent() == 0  # drawing the panes reads headers only
+        await submit(pilot, "/set max_new_tokens=4")
+        await submit(pilot, "Hello")
+        pane = app.screen.query_one(ConsolePane)
+        assert pane.last_result.output.new_tokens == 4
+        assert hub.weight_bytes_sent() > 0
+        assert seen and all(("downloading" in s or "loading" in s) for s in seen), seen
+        assert not pane.query_one("#console-progress").has_class("-active")

@@ -107,7 +107,9 @@ class HFBrowseApp(App[None]):
         rows += [
             ("tab / shift+tab", "Move between panes"),
             ("enter", "Open the highlighted model / expand a config node"),
-            ("escape", "Leave a text box, restore a zoomed pane"),
+            ("escape", "Stop a console run, leave a text box, restore a zoomed pane"),
+            ("ctrl+c", "Stop a console run (quit when nothing runs)"),
+            ("↑ / ↓ (console)", "Earlier inputs; /help lists /set, /snippet, /unload …"),
             ("ctrl+p", "Command palette"),
         ]
         self.push_screen(HelpScreen(rows))

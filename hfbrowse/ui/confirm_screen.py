@@ -12,6 +12,17 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True only on an explicit yes (button, ``y``); anything else is no."""
 
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; background: $background 60%; }
+    ConfirmScreen #confirm-body {
+        width: 84; max-width: 95%; height: auto;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmScreen #confirm-title { text-style: bold; color: $warning; margin-bottom: 1; }
+    ConfirmScreen .confirm-question { margin-bottom: 1; }
+    ConfirmScreen #confirm-buttons { height: auto; align-horizontal: right; }
+    ConfirmScreen #confirm-buttons Button { margin-left: 2; }
+    """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
