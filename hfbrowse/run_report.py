@@ -18,7 +18,7 @@ from hfbrowse.core.hub import HubGateway
 from hfbrowse.core.overview import ModelFacts
 from hfbrowse.core.running.results import RunResult
 from hfbrowse.core.running.runner import NeedsConfirmation, RunRequest, run, runnable_head
-from hfbrowse.core.running.session import ModelSession
+from hfbrowse.core.running.session import ModelSession, one_line
 from hfbrowse.core.tensors import TensorTable
 
 ALL_CONFIRMATIONS = frozenset({"bin", "memory"})
@@ -66,6 +66,8 @@ def print_with_run(
         doc["run"] = {"error": str(exc)}
     except KeyboardInterrupt:
         doc["run"] = {"error": "interrupted"}
+    except Exception as exc:  # a library surprise: one line, never a traceback
+        doc["run"] = {"error": f"unexpected {type(exc).__name__}: {one_line(exc)}"}
     if args.print_json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

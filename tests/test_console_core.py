@@ -347,3 +347,14 @@ def test_generation_settings_round_trip_to_generate_kwargs():
     s = GenerationSettings(max_new_tokens=5, do_sample=True, temperature=0.5)
     kwargs = s.generate_kwargs()
     assert "seed" not in kwargs and kwargs["temperature"] == 0.5 and kwargs["max_new_tokens"] == 5
+
+
+def test_console_modules_import_neither_torch_nor_transformers():
+    import subprocess
+
+    code = (
+        "import sys, hfbrowse.ui.console_pane, hfbrowse.core.running.runner, hfbrowse.run_report\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

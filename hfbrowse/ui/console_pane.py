@@ -31,7 +31,7 @@ from hfbrowse.core.running.runner import (
     run,
     runnable_head,
 )
-from hfbrowse.core.running.session import ModelSession
+from hfbrowse.core.running.session import ModelSession, one_line
 from hfbrowse.core.running.settings import (
     GENERATION_HEADS,
     GenerationSettings,
@@ -263,7 +263,9 @@ class ConsolePane(Vertical, can_focus=False):
         except HFBrowseError as exc:
             self.post_message(RunFailed(run_id, str(exc)))
         except Exception as exc:  # a library surprise: one line, never a traceback
-            self.post_message(RunFailed(run_id, f"unexpected {type(exc).__name__}: {exc}"))
+            self.post_message(
+                RunFailed(run_id, f"unexpected {type(exc).__name__}: {one_line(exc)}")
+            )
         else:
             self.post_message(RunFinished(run_id, result))
 

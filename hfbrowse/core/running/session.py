@@ -192,8 +192,7 @@ def _load_tokenizer(folder: Path, trust_remote_code: bool) -> Any:
             str(folder), trust_remote_code=trust_remote_code
         )
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunError(f"cannot load a tokenizer from {folder.name}: {first[:200]}") from None
+        raise RunError(f"cannot load a tokenizer from {folder.name}: {one_line(exc)}") from None
 
 
 def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
@@ -213,8 +212,7 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
     except MemoryError:
         raise RunError("out of memory loading the model (RAM)") from None
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunError(f"{key.head} could not load {folder.name}: {first[:240]}") from None
+        raise RunError(f"{key.head} could not load {folder.name}: {one_line(exc)}") from None
     try:
         model.to(key.device)
     except torch.OutOfMemoryError:
@@ -223,6 +221,14 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
         raise RunError(f"out of memory moving the model to {key.device}") from None
     model.eval()
     return model
+
+
+def one_line(exc: BaseException, limit: int = 240) -> str:
+    """A library exception as one line: its text with line breaks folded, or its type."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _generation_dict(model: Any) -> dict[str, Any]:
