@@ -112,6 +112,9 @@ class HFBrowseApp(App[None]):
             ("↑ / ↓ (console)", "Earlier inputs; /help lists /set, /snippet, /unload …"),
             ("ctrl+p", "Command palette"),
         ]
+        from hfbrowse.ui.models_pane import HELP_ROWS  # keys of the models list, when focused
+
+        rows += HELP_ROWS
         self.push_screen(HelpScreen(rows))
 
     def action_show_log(self) -> None:

@@ -1,4 +1,4 @@
-"""How a Hub result or a local model reads as a row of the models list.
+"""How the models list reads: a Hub result or a local model as a row, and the status line.
 
 Markers before the name: ``▶`` the model open in the other panes, ``●`` in the local HF cache,
 ``🔒`` gated or private (opening it needs a token, and for gated repos accepted terms).
@@ -11,7 +11,7 @@ from datetime import datetime
 from rich.text import Text
 
 from hfbrowse.core.formatting import human_bytes, human_count
-from hfbrowse.core.hub_search import ModelHit
+from hfbrowse.core.hub_search import ModelHit, SearchQuery
 from hfbrowse.core.local_cache import LocalModel
 from hfbrowse.ui.model_table import Cell, Column
 
@@ -63,3 +63,32 @@ def local_cells(model: LocalModel, opened: bool) -> tuple[Cell, ...]:
         human_bytes(model.size),
         used,
     )
+
+
+def hub_status(query: SearchQuery, shown: int, more: bool, searching: bool, paging: bool) -> str:
+    """``Hub · by downloads · task any · lib transformers · 100+ shown``."""
+    parts = [f"Hub · by {query.sort}", f"task {query.task or 'any'}"]
+    parts.append(f"lib {query.library or 'any'}")
+    if searching:
+        parts.append("searching …")
+    else:
+        parts.append(f"{shown}{'+' if more else ''} shown" + (" …" if paging else ""))
+    return " · ".join(parts)
+
+
+def local_status(count: int, offline: bool) -> str:
+    return f"{'offline · ' if offline else ''}local · {count} model{'s' if count != 1 else ''}"
+
+
+def no_match(query: SearchQuery) -> str:
+    words = [repr(query.text)] if query.text else ["the filters"]
+    if query.task:
+        words.append(f"for task {query.task}")
+    return f"No models match {' '.join(words)}."
+
+
+def restricted_hint(kind: str) -> str:
+    """What opening a gated or private model needs (the list's 🔒 rows)."""
+    if kind == "private":
+        return f"{LOCKED} private: opening it needs HF_TOKEN of an account with access"
+    return f"{LOCKED} gated: needs HF_TOKEN of an account that accepted its terms on the Hub"

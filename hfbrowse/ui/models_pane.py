@@ -33,15 +33,22 @@ from hfbrowse.core.hub_search import (
 )
 from hfbrowse.core.local_cache import LocalModel, cached_models, filter_local, local_models
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.model_rows import HUB_COLUMNS, LOCAL_COLUMNS, hub_cells, local_cells
+from hfbrowse.ui.model_rows import (
+    HUB_COLUMNS,
+    LOCAL_COLUMNS,
+    hub_cells,
+    hub_status,
+    local_cells,
+    local_status,
+    no_match,
+    restricted_hint,
+)
 from hfbrowse.ui.model_table import ModelTable
 
 DEBOUNCE_S = 0.3
 PAGE_ROWS = 100  # rows pulled per fetch; the Hub's own page size decides the requests
 # (key, what it does) for the help screen; the footer shows them while the list has focus.
 HELP_ROWS = (
-    ("/", "Search the Hub (type; results follow each pause)"),
-    ("enter", "Open the highlighted model"),
     ("s", "Models list: cycle sort (downloads, likes, trending, updated)"),
     ("t", "Models list: cycle task filter (tasks the seven heads serve)"),
     ("l", "Models list: cycle library filter"),
@@ -178,7 +185,10 @@ class ModelsPane(Vertical, can_focus=False):
         self.searching = True
         self.paging = False
         self.error = None
-        self._status()
+        if self.view == "hub" and not self.hits:
+            self._show()  # an empty list says it is searching; rows stay until new ones come
+        else:
+            self._status()
         self._search(self.gateway, self.query, self.token, not self._reached)
 
     @work(thread=True, exclusive=True, group="models-search", exit_on_error=False)
@@ -347,9 +357,12 @@ class ModelsPane(Vertical, can_focus=False):
     def _show(self, keep_cursor: bool = False) -> None:
         table = self.table
         if self.view == "hub":
-            empty = (
-                "searching the Hub …" if self.searching else f"No models match {_q(self.query)}."
-            )
+            if self.searching:
+                empty = "searching the Hub …"
+            elif not self.started:
+                empty = "/ searches the Hub; v lists local models."
+            else:
+                empty = no_match(self.query)
             table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
         else:
             text = self.query_one("#models-filter", Input).value
@@ -367,34 +380,11 @@ class ModelsPane(Vertical, can_focus=False):
         status.set_class(bool(self.error) and self.view == "hub", "-error")
         item = self.table.current
         if isinstance(item, ModelHit) and item.restricted:
-            status.update(_restricted_hint(item.restricted))
-            return
-        if self.view == "local":
-            offline = "offline · " if self.gateway.offline else ""
-            count = len(self.shown_local)
-            status.update(f"{offline}local · {count} model{'s' if count != 1 else ''}")
-            return
-        if self.error:
+            status.update(restricted_hint(item.restricted))
+        elif self.view == "local":
+            status.update(local_status(len(self.shown_local), self.gateway.offline))
+        elif self.error:
             status.update(self.error)
-            return
-        q = self.query
-        parts = [f"Hub · by {q.sort}", f"task {q.task or 'any'}", f"lib {q.library or 'any'}"]
-        if self.searching:
-            parts.append("searching …")
         else:
-            more = "" if self.stream is None or self.stream.exhausted else "+"
-            parts.append(f"{len(self.hits)}{more} shown" + (" …" if self.paging else ""))
-        status.update(" · ".join(parts))
-
-
-def _q(query: SearchQuery) -> str:
-    words = [repr(query.text)] if query.text else ["the filters"]
-    if query.task:
-        words.append(f"for task {query.task}")
-    return " ".join(words)
-
-
-def _restricted_hint(kind: str) -> str:
-    if kind == "private":
-        return "🔒 private: opening it needs HF_TOKEN of an account with access"
-    return "🔒 gated: needs HF_TOKEN of an account that accepted its terms on the Hub"
+            more = self.stream is not None and not self.stream.exhausted
+            status.update(hub_status(self.query, len(self.hits), more, self.searching, self.paging))
