@@ -246,3 +246,17 @@ async def test_narrow_terminal_shows_the_list_until_a_model_opens(gw):
         await pilot.press("slash")
         await pilot.pause()
         assert models.region.width == 80 and app.focused.id == "models-filter"
+
+
+async def test_opening_a_model_by_id_sends_no_search_until_asked(gw, big_hub):
+    ref = ModelRef("hub", search_id("tiny-gpt2"))
+    app = HFBrowseApp(models=[ref], start=ref, gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.facts.ref == ref
+        assert list_requests(big_hub) == [] and table(app).items == []
+        assert "Type to search the Hub" in table(app).empty_text
+        await pilot.press("slash", "enter")  # enter on the empty box: the most downloaded
+        await settle(pilot)
+        assert len(list_requests(big_hub)) == 1 and len(table(app).items) == PAGE_SIZE
+        assert row_text(app, 0).startswith("▶")  # the open model is marked in the results

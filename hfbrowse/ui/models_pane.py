@@ -165,11 +165,9 @@ class ModelsPane(Vertical, can_focus=False):
         self.table.redraw()
 
     def on_descendant_focus(self) -> None:
-        if self._cache_stale:
+        if self._cache_stale:  # coming back to the list: show what opening models cached
             self._cache_stale = False
             self._scan_local()
-        if self.view == "hub" and not self.started:
-            self.start_search()
 
     # -- Hub search ----------------------------------------------------------------------------
     def start_search(self) -> None:
@@ -278,8 +276,8 @@ class ModelsPane(Vertical, can_focus=False):
 
     @on(Input.Submitted, "#models-filter")
     def _submitted(self) -> None:
-        if self._debounce is not None:
-            self.start_search()
+        if self.view == "hub" and (self._debounce is not None or not self.started):
+            self.start_search()  # now, rather than after the pause; enter alone lists the top
         self.action_focus_list()
 
     def action_focus_list(self) -> None:
@@ -360,7 +358,7 @@ class ModelsPane(Vertical, can_focus=False):
             if self.searching:
                 empty = "searching the Hub …"
             elif not self.started:
-                empty = "/ searches the Hub; v lists local models."
+                empty = "Type to search the Hub (enter: most downloaded) · v: local models"
             else:
                 empty = no_match(self.query)
             table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
@@ -385,6 +383,8 @@ class ModelsPane(Vertical, can_focus=False):
             status.update(local_status(len(self.shown_local), self.gateway.offline))
         elif self.error:
             status.update(self.error)
+        elif not self.started:
+            status.update(hub_status(self.query, 0, False, False, False).rsplit(" · ", 1)[0])
         else:
             more = self.stream is not None and not self.stream.exhausted
             status.update(hub_status(self.query, len(self.hits), more, self.searching, self.paging))
