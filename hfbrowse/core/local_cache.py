@@ -37,7 +37,7 @@ def cached_models(cache_dir: str | None = None) -> tuple[CachedModel, ...]:
         for repo in info.repos
         if repo.repo_type == "model"
     ]
-    return tuple(sorted(models, key=lambda m: -m.last_accessed))
+    return tuple(sorted(models, key=lambda m: (-m.last_accessed, m.repo_id)))
 
 
 @dataclass(frozen=True)
