@@ -34,9 +34,14 @@ from pathlib import Path
 HOME = Path(os.environ.get("HFBROWSE_BENCH_HOME") or tempfile.mkdtemp(prefix="hfbrowse-bench-"))
 os.environ["HFBROWSE_BENCH_HOME"] = str(HOME)  # the --build-only child builds into the same
 os.environ["HF_HOME"] = str(HOME)
-os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.pop("HF_HUB_OFFLINE", None)  # the Hub phase talks to the test Hub on 127.0.0.1
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"  # nothing else is ever reached
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
+from hub_server import FakeHub, RepoSpec  # noqa: E402
+
+from hfbrowse.core.hub import HubGateway  # noqa: E402
 from hfbrowse.core.model_ref import ModelRef  # noqa: E402
 from hfbrowse.ui.app import HFBrowseApp  # noqa: E402
 from hfbrowse.ui.console_messages import RunFailed, RunFinished, RunStreamed  # noqa: E402
@@ -177,7 +182,10 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
     probe = Probe()
     gen_ref = ModelRef("local", str(gen_folder))
     cls_ref = ModelRef("local", str(cls_folder))
-    app = HFBrowseApp(models=[gen_ref, cls_ref], start=gen_ref)
+    hub = FakeHub([RepoSpec("bench/bench-gpt2", gen_folder)]).start()
+    hub_ref = ModelRef("hub", "bench/bench-gpt2")
+    gateway = HubGateway(endpoint=hub.url)
+    app = HFBrowseApp(models=[gen_ref, cls_ref, hub_ref], start=gen_ref, gateway=gateway)
     async with app.run_test(size=(120, 40), message_hook=probe.hook) as pilot:
         for _ in range(2):
             await app.workers.wait_for_complete()
@@ -222,6 +230,11 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
             f"  tokens/s      console {c_tps:8.1f}   direct {d_tps:8.1f}"
             f"   ratio {c_tps / d_tps:.3f}"
         )
+        paired = sorted(r["tps"] / d for r, d in zip(con, direct_tps, strict=True))
+        print(
+            f"  paired ratios (console/direct, same round): median {med(paired):.3f},"
+            f" range {paired[0]:.2f}–{paired[-1]:.2f}"
+        )
         print(
             f"  first token   console {med([r['ttft'] for r in con]) * 1000:6.1f} ms"
             f" (Enter → on screen)   direct {med(direct_ttft) * 1000:6.1f} ms (generate → streamer)"
@@ -235,6 +248,23 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
             "  second-run overhead (Enter → result drawn, minus direct generate):"
             f" {overhead * 1000:.1f} ms"
         )
+
+        # The same model from the (local) Hub: download into an empty cache, load, run.
+        app.screen.open_model(hub_ref)
+        for _ in range(2):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        pane.overrides = {"max_new_tokens": 20}
+        hub.clear_log()
+        timer.resume()
+        fetched = await console_run(pane, probe, PROMPT)
+        timer.pause()
+        print(
+            f"\nHub model, first run: download {hub.weight_bytes_sent() / 2**20:.1f} MiB of weights"
+            f" + load + 20 tokens in {fetched['wall']:.2f} s; largest event-loop stall"
+            f" {max(fetched['stall'], fetched['stall_before']) * 1000:.0f} ms"
+        )
+        hub.stop()
 
         # A classifier: little compute, so the console's own overhead shows.
         app.screen.open_model(cls_ref)

@@ -20,7 +20,7 @@ from hfbrowse.core.running.results import GenerationOutput
 from hfbrowse.core.running.settings import GenerationSettings
 
 TextFn = Callable[[str], None]
-STREAM_INTERVAL_S = 0.15  # ~7 screen updates a second: each costs the generating thread GIL time
+STREAM_INTERVAL_S = 0.2  # 5 screen updates a second: each costs the generating thread GIL time
 SEQ2SEQ = "AutoModelForSeq2SeqLM"
 
 
