@@ -48,7 +48,7 @@ def test_local_folder(fixtures, marker_env):
     _never_ran(folder, marker_env)
 
 
-def test_hub_repo_files_fetched_as_files(gateway, hub, marker_env):
+def test_hub_repo_files_fetched_as_files(gateway, hub, marker_env, clean_cache):
     ref = ModelRef("hub", "hfbrowse-test/remote-code")
     facts = load_facts(ref, gateway)
     assert facts.heads.remote_code and facts.heads.supported == ()
