@@ -368,7 +368,7 @@ class ModelsPane(Vertical, can_focus=False):
             empty = (
                 f"No local model matches {text.strip()!r}."
                 if text.strip()
-                else "No local models: none given, none in the HF cache."
+                else "No local models: none given, none in the HF cache (try hfbrowse --demo)."
             )
             table.set_rows(LOCAL_COLUMNS, self.shown_local, self._local_cells, empty, keep_cursor)
         self._status()
