@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 import time
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -68,8 +69,10 @@ def test_second_run_reuses_the_loaded_model(session, fixtures):
     second = run_local(session, fixtures["tiny-gpt2"], "abc", overrides={"max_new_tokens": 3})
     assert second.timing.load_s is None
     assert first.output.text == second.output.text
+    gpt2 = weakref.ref(session.loaded.model)
     run_local(session, fixtures["tiny-bert-base"], "other model")
     assert session.loaded.key.model == str(fixtures["tiny-bert-base"])
+    assert gpt2() is None  # freed, not merely dropped: one model at a time
 
 
 def test_cancel_stops_generation_and_keeps_the_text(session, fixtures):

@@ -7,6 +7,7 @@ any weight byte is read); refusals and bad input are ``RunError`` with a one-lin
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -121,12 +122,13 @@ def run(
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
     ref = facts.ref
-    with gc_paused():
+    with gc_paused(when="torch" not in sys.modules):
         device = resolve_device(request.device)  # the first call imports torch
-        key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
-        loaded = session.get(key)
-        fresh = loaded is None
-        if loaded is None:
+    key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
+    loaded = session.get(key)
+    fresh = loaded is None
+    if loaded is None:
+        with gc_paused():
             loaded = _load(key, request, facts, session, gateway, table, hooks)
     notices: list[str] = []
     started = time.perf_counter()

@@ -37,14 +37,19 @@ DTYPE_NAMES = {
 
 
 @contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(when: bool = True) -> Iterator[None]:
     """Pause the cyclic GC while torch/transformers are imported and a model is loaded.
 
     Those imports create millions of objects, so full collections run over and over, each
     holding the GIL for 100-200 ms (measured): the UI thread freezes. Afterwards everything
     alive (modules, classes, the model) is frozen out of future collections, which keeps later
-    collections short too; the few cycles made meanwhile are collected when the GC resumes.
+    collections short too. Frozen objects are never collected, so ``ModelSession.unload``
+    unfreezes and collects: a model kept alive by a reference cycle (a traceback caught during
+    its first import holds frames that hold it, seen with GPT-2) is really freed.
     """
+    if not when:
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -176,6 +181,7 @@ class ModelSession:
             return
         on_cuda = self._loaded.key.device.startswith("cuda")
         self._loaded = None
+        gc.unfreeze()  # gc_paused froze the model with everything else; let it be collected
         gc.collect()
         if on_cuda:
             import torch
