@@ -28,9 +28,16 @@ except ImportError:  # tests/ is not a package and the repo root is not on sys.p
     from hub_server import FakeHub, RepoSpec
 
 TOKEN = "hf_test_token"
-BERT_CONFIG = {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": 32,
-               "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 37,
-               "vocab_size": 99, "max_position_embeddings": 64}
+BERT_CONFIG = {
+    "model_type": "bert",
+    "architectures": ["BertModel"],
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 37,
+    "vocab_size": 99,
+    "max_position_embeddings": 64,
+}
 DTYPE_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8}
 BIG_PAD = 120_000  # header > 100 kB: the client's first 100 kB read then stays inside the header
 
@@ -63,8 +70,14 @@ def _folder(root: Path, name: str, files: dict[str, str | dict]) -> Path:
 @pytest.fixture(autouse=True)
 def hub_client_env(monkeypatch, tmp_path):
     """Online, anonymous client with a throw-away HF_HOME, whatever the outer environment says."""
-    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
-                "HF_OIDC_RESOURCE", "HF_ENDPOINT"):
+    for var in (
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+        "HF_HUB_OFFLINE",
+        "TRANSFORMERS_OFFLINE",
+        "HF_OIDC_RESOURCE",
+        "HF_ENDPOINT",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -81,25 +94,37 @@ def hub_client_env(monkeypatch, tmp_path):
 @pytest.fixture(scope="module")
 def repos_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("repos")
-    tiny = _folder(root, "tiny", {
-        "config.json": BERT_CONFIG,
-        "README.md": "---\nlicense: mit\n---\n# tiny\n",
-        "tokenizer_config.json": {"model_max_length": 64},
-        "sub/dir/notes.txt": "nested file\n",
-    })
-    write_safetensors(tiny / "model.safetensors",
-                      {"embeddings.weight": ("F32", [99, 32]), "pooler.bias": ("F16", [32])},
-                      pad=BIG_PAD)
+    tiny = _folder(
+        root,
+        "tiny",
+        {
+            "config.json": BERT_CONFIG,
+            "README.md": "---\nlicense: mit\n---\n# tiny\n",
+            "tokenizer_config.json": {"model_max_length": 64},
+            "sub/dir/notes.txt": "nested file\n",
+        },
+    )
+    write_safetensors(
+        tiny / "model.safetensors",
+        {"embeddings.weight": ("F32", [99, 32]), "pooler.bias": ("F16", [32])},
+        pad=BIG_PAD,
+    )
     (tiny / "pytorch_model.bin").write_bytes(b"\x80\x02pickled-weights" * 8)
     sharded = _folder(root, "sharded", {"config.json": {**BERT_CONFIG, "num_hidden_layers": 4}})
-    weight_map = {"a.weight": "model-00001-of-00002.safetensors",
-                  "b.weight": "model-00002-of-00002.safetensors",
-                  "c.bias": "model-00002-of-00002.safetensors"}
+    weight_map = {
+        "a.weight": "model-00001-of-00002.safetensors",
+        "b.weight": "model-00002-of-00002.safetensors",
+        "c.bias": "model-00002-of-00002.safetensors",
+    }
     write_safetensors(sharded / weight_map["a.weight"], {"a.weight": ("BF16", [16, 8])}, BIG_PAD)
-    write_safetensors(sharded / weight_map["b.weight"],
-                      {"b.weight": ("BF16", [8, 8]), "c.bias": ("F32", [8])}, BIG_PAD + 5000)
+    write_safetensors(
+        sharded / weight_map["b.weight"],
+        {"b.weight": ("BF16", [8, 8]), "c.bias": ("F32", [8])},
+        BIG_PAD + 5000,
+    )
     (sharded / "model.safetensors.index.json").write_text(
-        json.dumps({"metadata": {"total_size": 432}, "weight_map": weight_map}))
+        json.dumps({"metadata": {"total_size": 432}, "weight_map": weight_map})
+    )
     small = root / "small"
     write_safetensors(small / "model.safetensors", {"w": ("F32", [4, 4])})
     return root
@@ -108,21 +133,61 @@ def repos_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hub(repos_root) -> FakeHub:
     specs = [
-        RepoSpec("org/tiny-bert", repos_root / "tiny", pipeline_tag="feature-extraction",
-                 tags=["bert", "safetensors", "en"], downloads=500, likes=5, trending_score=1,
-                 auto_model="AutoModel", card_data={"license": "mit", "language": ["en"]},
-                 last_modified="2026-02-01T00:00:00.000Z", created_at="2025-06-01T00:00:00.000Z"),
-        RepoSpec("org/sharded-bert", repos_root / "sharded", pipeline_tag="fill-mask",
-                 tags=["bert"], downloads=100, likes=50, trending_score=9,
-                 created_at="2025-09-01T00:00:00.000Z"),
-        RepoSpec("other/small", repos_root / "small", pipeline_tag="text-classification",
-                 library_name="timm", downloads=300, likes=1, trending_score=3),
-        RepoSpec("org/gated-bert", repos_root / "tiny", pipeline_tag="feature-extraction",
-                 gated="manual", downloads=200),
-        RepoSpec("org/secret-bert", repos_root / "tiny", pipeline_tag="feature-extraction",
-                 private=True, downloads=1000),
-        RepoSpec("no-namespace-gpt", None, pipeline_tag="text-generation", tags=["gpt2"],
-                 downloads=50, likes=500, trending_score=2),
+        RepoSpec(
+            "org/tiny-bert",
+            repos_root / "tiny",
+            pipeline_tag="feature-extraction",
+            tags=["bert", "safetensors", "en"],
+            downloads=500,
+            likes=5,
+            trending_score=1,
+            auto_model="AutoModel",
+            card_data={"license": "mit", "language": ["en"]},
+            last_modified="2026-02-01T00:00:00.000Z",
+            created_at="2025-06-01T00:00:00.000Z",
+        ),
+        RepoSpec(
+            "org/sharded-bert",
+            repos_root / "sharded",
+            pipeline_tag="fill-mask",
+            tags=["bert"],
+            downloads=100,
+            likes=50,
+            trending_score=9,
+            created_at="2025-09-01T00:00:00.000Z",
+        ),
+        RepoSpec(
+            "other/small",
+            repos_root / "small",
+            pipeline_tag="text-classification",
+            library_name="timm",
+            downloads=300,
+            likes=1,
+            trending_score=3,
+        ),
+        RepoSpec(
+            "org/gated-bert",
+            repos_root / "tiny",
+            pipeline_tag="feature-extraction",
+            gated="manual",
+            downloads=200,
+        ),
+        RepoSpec(
+            "org/secret-bert",
+            repos_root / "tiny",
+            pipeline_tag="feature-extraction",
+            private=True,
+            downloads=1000,
+        ),
+        RepoSpec(
+            "no-namespace-gpt",
+            None,
+            pipeline_tag="text-generation",
+            tags=["gpt2"],
+            downloads=50,
+            likes=500,
+            trending_score=2,
+        ),
     ]
     with FakeHub(specs, token=TOKEN, page_size=2) as server:
         yield server
@@ -135,6 +200,7 @@ def api(hub) -> HfApi:
 
 
 # --- repo metadata ------------------------------------------------------------------------------
+
 
 def test_model_info(api, hub):
     info = api.model_info("org/tiny-bert")
@@ -151,8 +217,14 @@ def test_model_info(api, hub):
     assert info.safetensors.total == 99 * 32 + 32
     assert info.last_modified.year == 2026 and info.created_at.month == 6
     names = {s.rfilename for s in info.siblings}
-    assert names == {"config.json", "README.md", "tokenizer_config.json", "sub/dir/notes.txt",
-                     "model.safetensors", "pytorch_model.bin"}
+    assert names == {
+        "config.json",
+        "README.md",
+        "tokenizer_config.json",
+        "sub/dir/notes.txt",
+        "model.safetensors",
+        "pytorch_model.bin",
+    }
     assert all(s.size is None for s in info.siblings)
     assert hub.requests[-1].path == "/api/models/org/tiny-bert"
 
@@ -181,8 +253,11 @@ def test_list_models_search_filter_sort_limit(api):
         return [m.id for m in api.list_models(**kw)]
 
     assert set(ids(search="BERT")) == {"org/tiny-bert", "org/sharded-bert", "org/gated-bert"}
-    assert ids(author="org", sort="downloads") == ["org/tiny-bert", "org/gated-bert",
-                                                    "org/sharded-bert"]
+    assert ids(author="org", sort="downloads") == [
+        "org/tiny-bert",
+        "org/gated-bert",
+        "org/sharded-bert",
+    ]
     assert ids(filter="timm") == ["other/small"]  # library_name
     assert set(ids(filter=["bert", "en"])) == {"org/tiny-bert"}  # tags, AND-ed
     assert ids(filter="text-generation") == ["no-namespace-gpt"]  # pipeline tag as filter
@@ -193,8 +268,9 @@ def test_list_models_search_filter_sort_limit(api):
     assert ids(sort="last_modified")[0] == "org/tiny-bert"
     assert ids(sort="downloads", limit=3) == ["org/tiny-bert", "other/small", "org/gated-bert"]
     assert "org/secret-bert" not in ids()  # private: hidden from anonymous listing
-    assert "org/secret-bert" in [m.id for m in HfApi(endpoint=api.endpoint, token=TOKEN)
-                                 .list_models(search="secret")]
+    assert "org/secret-bert" in [
+        m.id for m in HfApi(endpoint=api.endpoint, token=TOKEN).list_models(search="secret")
+    ]
 
 
 def test_list_models_fields_and_paging(api, hub):
@@ -233,7 +309,8 @@ def test_list_repo_tree(api, hub):
     assert files["config.json"].lfs is None
     assert {e.path for e in everything if not hasattr(e, "size")} == {"sub", "sub/dir"}
     assert [e.path for e in api.list_repo_tree("org/tiny-bert", path_in_repo="sub/dir")] == [
-        "sub/dir/notes.txt"]
+        "sub/dir/notes.txt"
+    ]
     tree_pages = [r for r in hub.requests if "/tree/" in r.path and "recursive=true" in r.query]
     assert len(tree_pages) == 4  # 8 entries, page_size=2: paged with Link
 
@@ -253,6 +330,7 @@ def test_list_repo_refs_and_file_exists(api, hub):
 
 # --- downloads ---------------------------------------------------------------------------------
 
+
 def test_hf_hub_download_then_cache(hub, tmp_path, repos_root):
     hub.clear_log()
     cache = tmp_path / "cache"
@@ -264,11 +342,13 @@ def test_hf_hub_download_then_cache(hub, tmp_path, repos_root):
     again = hf_hub_download("org/tiny-bert", "config.json", cache_dir=cache, endpoint=hub.url)
     assert again == path
     assert [r.method for r in hub.requests] == ["HEAD"]  # etag check only, body from cache
-    nested = hf_hub_download("org/tiny-bert", "sub/dir/notes.txt", cache_dir=cache,
-                             endpoint=hub.url)
+    nested = hf_hub_download(
+        "org/tiny-bert", "sub/dir/notes.txt", cache_dir=cache, endpoint=hub.url
+    )
     assert Path(nested).read_text() == "nested file\n"
-    bin_path = hf_hub_download("org/tiny-bert", "pytorch_model.bin", cache_dir=cache,
-                               endpoint=hub.url)
+    bin_path = hf_hub_download(
+        "org/tiny-bert", "pytorch_model.bin", cache_dir=cache, endpoint=hub.url
+    )
     size = (repos_root / "tiny" / "pytorch_model.bin").stat().st_size
     assert Path(bin_path).stat().st_size == size
     assert hub.weight_bytes_sent() == size  # .bin: every byte counts
@@ -321,6 +401,7 @@ def test_client_first_100kb_read_carries_weights_of_small_files(api, hub, repos_
 
 # --- errors and access control -----------------------------------------------------------------
 
+
 def test_error_classes(api, hub, tmp_path):
     with pytest.raises(RepositoryNotFoundError):
         api.model_info("org/does-not-exist")
@@ -329,8 +410,13 @@ def test_error_classes(api, hub, tmp_path):
     with pytest.raises(RevisionNotFoundError):
         api.model_info("org/tiny-bert", revision="v1.0")
     with pytest.raises(RevisionNotFoundError):
-        hf_hub_download("org/tiny-bert", "config.json", revision="deadbeef", cache_dir=tmp_path,
-                        endpoint=hub.url)
+        hf_hub_download(
+            "org/tiny-bert",
+            "config.json",
+            revision="deadbeef",
+            cache_dir=tmp_path,
+            endpoint=hub.url,
+        )
     with pytest.raises(RemoteEntryNotFoundError):
         hf_hub_download("org/tiny-bert", "nope.json", cache_dir=tmp_path, endpoint=hub.url)
     with pytest.raises(RemoteEntryNotFoundError):
@@ -344,8 +430,9 @@ def test_gated_repo(api, hub, tmp_path):
         hf_hub_download("org/gated-bert", "config.json", cache_dir=tmp_path, endpoint=hub.url)
     with pytest.raises(GatedRepoError):
         api.file_exists("org/gated-bert", "config.json")
-    path = hf_hub_download("org/gated-bert", "config.json", cache_dir=tmp_path, endpoint=hub.url,
-                           token=TOKEN)
+    path = hf_hub_download(
+        "org/gated-bert", "config.json", cache_dir=tmp_path, endpoint=hub.url, token=TOKEN
+    )
     assert json.loads(Path(path).read_text()) == BERT_CONFIG
 
 
@@ -358,12 +445,14 @@ def test_private_repo(api, hub, tmp_path):
         HfApi(endpoint=hub.url, token="hf_wrong").model_info("org/secret-bert")
     authed = HfApi(endpoint=hub.url, token=TOKEN)
     assert authed.model_info("org/secret-bert").private is True
-    path = hf_hub_download("org/secret-bert", "config.json", cache_dir=tmp_path,
-                           endpoint=hub.url, token=TOKEN)
+    path = hf_hub_download(
+        "org/secret-bert", "config.json", cache_dir=tmp_path, endpoint=hub.url, token=TOKEN
+    )
     assert json.loads(Path(path).read_text()) == BERT_CONFIG
 
 
 # --- the wire itself ---------------------------------------------------------------------------
+
 
 def _raw(hub, method, path, headers=None):
     req = urllib.request.Request(hub.url + path, method=method, headers=headers or {})
@@ -382,14 +471,19 @@ def test_resolve_headers_and_ranges(hub, repos_root):
     assert headers["ETag"].startswith('"') and len(headers["ETag"]) == 66  # quoted sha256
     assert "X-Xet-Hash" not in headers
     hub.clear_log()
-    status, headers, body = _raw(hub, "GET", "/org/tiny-bert/resolve/main/model.safetensors",
-                                 {"Range": "bytes=-4"})
-    assert status == 206 and len(body) == 4 and headers["Content-Range"] == (
-        f"bytes {size - 4}-{size - 1}/{size}")
+    status, headers, body = _raw(
+        hub, "GET", "/org/tiny-bert/resolve/main/model.safetensors", {"Range": "bytes=-4"}
+    )
+    assert (
+        status == 206
+        and len(body) == 4
+        and headers["Content-Range"] == (f"bytes {size - 4}-{size - 1}/{size}")
+    )
     assert hub.weight_bytes_sent() == 4
     assert hub.requests[-1].range == "bytes=-4" and hub.requests[-1].bytes_sent == 4
-    status, headers, _ = _raw(hub, "GET", "/org/tiny-bert/resolve/main/config.json",
-                              {"Range": f"bytes={size}-"})
+    status, headers, _ = _raw(
+        hub, "GET", "/org/tiny-bert/resolve/main/config.json", {"Range": f"bytes={size}-"}
+    )
     assert status == 416
     status, headers, body = _raw(hub, "GET", "/org/tiny-bert/resolve/main/missing.txt")
     assert status == 404 and headers["X-Error-Code"] == "EntryNotFound"
@@ -401,17 +495,29 @@ def test_resolve_headers_and_ranges(hub, repos_root):
 
 # --- transformers, in a subprocess (HF_ENDPOINT is read at import) ------------------------------
 
+
 def test_transformers_autoconfig_from_pretrained(hub, tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path / "home"), NO_COLOR="1",
-               HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
-    code = ("from transformers import AutoConfig\n"
-            "c = AutoConfig.from_pretrained('org/tiny-bert')\n"
-            "print(c.model_type, c.hidden_size, c.num_hidden_layers)\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    }
+    env.update(
+        HF_ENDPOINT=hub.url,
+        HF_HOME=str(tmp_path / "home"),
+        NO_COLOR="1",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+    )
+    code = (
+        "from transformers import AutoConfig\n"
+        "c = AutoConfig.from_pretrained('org/tiny-bert')\n"
+        "print(c.model_type, c.hidden_size, c.num_hidden_layers)\n"
+    )
     hub.clear_log()
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["bert", "32", "2"]
     # transformers 5 pins the revision first (repo_info), then resolves files at the commit sha.

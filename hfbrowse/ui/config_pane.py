@@ -52,12 +52,19 @@ class ConfigPane(ConfigExplainer, Vertical, can_focus=False):
         tree = self.query_one(ConfigTree)
         tree.clear()
         self.clear_explanation()
-        tree.root.add_leaf(Text(text, style="bold red" if error else "dim"))
         if error:
-            self.query_one("#model-header", Static).update(Text("✗ " + text, style="bold red"))
+            # The header line carries the whole (wrapped) message; the tree says what to do.
+            header = self.query_one("#model-header", Static)
+            header.add_class("-error")
+            header.update(Text("✗ " + text, style="bold red"))
+            tree.root.add_leaf(Text("/ opens another model.", style="dim"))
+        else:
+            tree.root.add_leaf(Text(text, style="dim"))
 
     def show_header(self, text: Text | str) -> None:
-        self.query_one("#model-header", Static).update(text)
+        header = self.query_one("#model-header", Static)
+        header.remove_class("-error")
+        header.update(text)
 
     def show_config(self, facts: ModelFacts) -> None:
         tree = self.query_one(ConfigTree)

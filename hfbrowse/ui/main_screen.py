@@ -57,7 +57,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         Binding("r", "remote_code", "Remote code", show=False, id="remote_code"),
         Binding("k", "compat", "Compat", id="compat"),
         Binding("m", "memory", "Memory", id="memory"),
-        Binding("g", "group_tensors", "Modules", id="group_tensors"),
+        Binding("g", "group_tensors", "Modules", show=False, id="group_tensors"),
     ]
 
     def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
@@ -79,7 +79,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
                 yield TensorPane(id="tensors", classes="pane")
             yield SourcePane(id="source", classes="pane")
         yield ConsolePane(id="console", classes="pane")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in F1
 
     def on_mount(self) -> None:
         for pane in self.query(".pane"):
