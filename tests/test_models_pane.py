@@ -133,7 +133,7 @@ async def test_sort_and_task_keys_act_on_the_list(gw, big_hub):
         # In the search box the same letters are text, not keys.
         await pilot.press("slash", "s")
         assert pane(app).query_one("#models-filter").value == "s"
-        assert pane(app).query.sort == "likes"
+        assert pane(app).search_query.sort == "likes"
 
 
 async def test_enter_opens_the_model_in_the_other_panes(gw, big_hub):

@@ -102,7 +102,7 @@ class ModelsPane(Vertical, can_focus=False):
         self.cached_ids: frozenset[str] = frozenset()
         self.opened: ModelRef | None = None
         self.view = "hub"
-        self.query = SearchQuery()
+        self.search_query = SearchQuery()
         self.hits: list[ModelHit] = []
         self.stream: SearchStream | None = None
         self.token = 0
@@ -171,7 +171,7 @@ class ModelsPane(Vertical, can_focus=False):
 
     # -- Hub search ----------------------------------------------------------------------------
     def start_search(self) -> None:
-        """Run ``self.query`` now; any earlier search's answers will be dropped."""
+        """Run ``self.search_query`` now; any earlier search's answers will be dropped."""
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
@@ -187,7 +187,7 @@ class ModelsPane(Vertical, can_focus=False):
             self._show()  # an empty list says it is searching; rows stay until new ones come
         else:
             self._status()
-        self._search(self.gateway, self.query, self.token, not self._reached)
+        self._search(self.gateway, self.search_query, self.token, not self._reached)
 
     @work(thread=True, exclusive=True, group="models-search", exit_on_error=False)
     def _search(self, gateway: HubGateway, query: SearchQuery, token: int, check: bool) -> None:
@@ -266,10 +266,10 @@ class ModelsPane(Vertical, can_focus=False):
         if self.view == "local":
             self._show()
             return
-        query = replace(self.query, text=event.value.strip())
-        if query == self.query and self.started:
+        query = replace(self.search_query, text=event.value.strip())
+        if query == self.search_query and self.started:
             return
-        self.query = query
+        self.search_query = query
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self.start_search)
@@ -289,7 +289,7 @@ class ModelsPane(Vertical, can_focus=False):
             self.notify("Sort and filters apply to Hub results (v shows them).")
             return
         options = {"sort": tuple(SORTS), "task": search_tasks(), "library": LIBRARIES}[field]
-        self.query = self.query.cycled(field, options)
+        self.search_query = self.search_query.cycled(field, options)
         self.start_search()
 
     def action_toggle_view(self) -> None:
@@ -301,8 +301,8 @@ class ModelsPane(Vertical, can_focus=False):
         else:
             self.view = "hub"
             text = self.query_one("#models-filter", Input).value.strip()
-            if not self.started or text != self.query.text:
-                self.query = replace(self.query, text=text)
+            if not self.started or text != self.search_query.text:
+                self.search_query = replace(self.search_query, text=text)
                 self.start_search()
         self._show()
 
@@ -360,7 +360,7 @@ class ModelsPane(Vertical, can_focus=False):
             elif not self.started:
                 empty = "Type to search the Hub (enter: most downloaded) · v: local models"
             else:
-                empty = no_match(self.query)
+                empty = no_match(self.search_query)
             table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
         else:
             text = self.query_one("#models-filter", Input).value
@@ -384,7 +384,9 @@ class ModelsPane(Vertical, can_focus=False):
         elif self.error:
             status.update(self.error)
         elif not self.started:
-            status.update(hub_status(self.query, 0, False, False, False).rsplit(" · ", 1)[0])
+            status.update(hub_status(self.search_query, 0, False, False, False).rsplit(" · ", 1)[0])
         else:
             more = self.stream is not None and not self.stream.exhausted
-            status.update(hub_status(self.query, len(self.hits), more, self.searching, self.paging))
+            status.update(
+                hub_status(self.search_query, len(self.hits), more, self.searching, self.paging)
+            )
