@@ -30,6 +30,9 @@ def mark(marks: dict, name: str) -> None:
 
 
 def main(folder: str) -> None:
+    import gc
+
+    gc.disable()  # as hfbrowse.cli.main does before importing the UI (the app re-enables it)
     from hfbrowse.core.hub import HubGateway
     from hfbrowse.core.model_ref import ModelRef
     from hfbrowse.ui.app import HFBrowseApp
@@ -40,7 +43,10 @@ def main(folder: str) -> None:
 
     def poll() -> None:
         screen = app.screen
-        if type(screen).__name__ != "MainScreen":
+        if type(screen).__name__ != "MainScreen" or not screen.is_mounted:
+            return
+        # Laid out = the compositor has given the panes their regions: the first frame.
+        if screen.query_one("#config").region.width == 0:
             return
         if "first_frame" not in marks:
             mark(marks, "first_frame")

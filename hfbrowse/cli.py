@@ -107,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail("--print/--json need a MODEL (or --demo)", 2)
         return _print_report(start, head, args)
 
+    import gc
+
+    # No collections while ~100k objects are created by imports and the first frame: the app
+    # freezes what survives and turns collection back on once it has drawn (HFBrowseApp).
+    gc.disable()
     from hfbrowse.ui.app import HFBrowseApp
 
     app = HFBrowseApp(

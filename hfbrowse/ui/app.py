@@ -17,6 +17,11 @@ from hfbrowse.ui.main_screen import MainScreen
 from hfbrowse.ui.messages import LibraryLog
 
 
+def _freeze_and_collect_later() -> None:
+    gc.freeze()
+    gc.enable()  # hfbrowse.cli disables collection until the first frame is drawn
+
+
 class HFBrowseApp(App[None]):
     TITLE = "hfbrowse"
     CSS_PATH = "app.tcss"
@@ -57,15 +62,18 @@ class HFBrowseApp(App[None]):
             self._gateway = HubGateway.from_env(offline=self._offline)
         return self._gateway
 
+    def get_default_screen(self) -> MainScreen:
+        """The main screen is the app's base screen: no empty default screen drawn first."""
+        return MainScreen(self.models, self.start, self.head)
+
     def on_mount(self) -> None:
         from hfbrowse.core.log_capture import capture_library_logs
 
         capture_library_logs(self._library_sink)
-        self.push_screen(MainScreen(self.models, self.start, self.head))
         # What is alive after the first frame (modules, widgets) lives all session: frozen, it
         # is no longer walked by each full garbage collection (~90,000 objects, ~90 ms here),
         # which otherwise lands in the middle of typing or scrolling.
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(_freeze_and_collect_later)
 
     def _library_sink(self, level: str, text: str) -> None:
         """Called from any thread by the logging handler; post_message is thread-safe."""
