@@ -38,6 +38,7 @@ async def settle(pilot) -> None:
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.05)
+    await pilot.pause(0.3)  # widgets that size themselves on idle (DataTable) get there
 
 
 async def test_compat_view_toggles_and_fills(fixtures):

@@ -26,6 +26,7 @@ async def _settle(pilot) -> None:
     for _ in range(2):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.pause(0.3)  # widgets that size themselves on idle (DataTable) get there
 
 
 @pytest.mark.parametrize("case", sorted(RUNS))

@@ -28,6 +28,7 @@ async def settle(pilot) -> None:
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.pause(0.3)  # widgets that size themselves on idle (DataTable) get there
 
 
 def test_config_key_explained(snap_compare, fixtures, clean_cache):

@@ -22,6 +22,8 @@ async def settle(pilot) -> None:
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     pilot.app.clear_notifications()
+    # DataTable sizes its columns on idle: give a loaded machine time to get there.
+    await pilot.pause(0.3)
     await pilot.pause()
 
 
