@@ -48,7 +48,6 @@ async def _settle(pilot, delay: float = 0.0) -> None:
     for _ in range(2):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-    await pilot.pause(0.3)  # widgets that size themselves on idle (DataTable) get there
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
