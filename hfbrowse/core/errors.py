@@ -36,3 +36,10 @@ class NoCheckpoint(HFBrowseError):
 
 class UnsupportedModel(HFBrowseError):
     """transformers has no class for this configuration (or would need remote code)."""
+
+
+def as_user_error(exc: BaseException) -> HFBrowseError:
+    """Any exception as one line for a pane: ours as they are, a library surprise named."""
+    if isinstance(exc, HFBrowseError):
+        return exc
+    return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
-from hfbrowse.core.errors import HFBrowseError, NoCheckpoint
+from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, as_user_error
 from hfbrowse.core.formatting import human_count
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.overview import ModelFacts, load_facts, load_source, load_tensors
@@ -36,11 +36,6 @@ from hfbrowse.ui.models_pane import ModelsPane
 from hfbrowse.ui.reading_actions import ReadingActions
 from hfbrowse.ui.source_pane import SourcePane
 from hfbrowse.ui.tensor_pane import TensorPane
-
-
-def unexpected(exc: Exception) -> HFBrowseError:
-    """A bug or library surprise, shown as one line rather than a traceback."""
-    return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")
 
 
 class MainScreen(AnalysisActions, ReadingActions, Screen):
@@ -121,7 +116,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
             self.post_message(FactsFailed(token, ref, exc))
             return
         except Exception as exc:
-            self.post_message(FactsFailed(token, ref, unexpected(exc)))
+            self.post_message(FactsFailed(token, ref, as_user_error(exc)))
             return
         self.post_message(FactsLoaded(token, facts))
         try:
@@ -142,13 +137,13 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
                 self.post_message(TensorsFailed(token, inner))
                 return
             except Exception as inner:
-                self.post_message(TensorsFailed(token, unexpected(inner)))
+                self.post_message(TensorsFailed(token, as_user_error(inner)))
                 return
             self.post_message(TensorsLoaded(token, table, notice))
         except HFBrowseError as exc:
             self.post_message(TensorsFailed(token, exc))
         except Exception as exc:
-            self.post_message(TensorsFailed(token, unexpected(exc)))
+            self.post_message(TensorsFailed(token, as_user_error(exc)))
 
     def _head_for(self, facts: ModelFacts) -> str | None:
         wanted = self.wanted_head
@@ -251,7 +246,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         except HFBrowseError as exc:
             self.post_message(SourceFailed(token, head, exc))
         except Exception as exc:
-            self.post_message(SourceFailed(token, head, unexpected(exc)))
+            self.post_message(SourceFailed(token, head, as_user_error(exc)))
 
     @on(SourceLoaded)
     def _source_loaded(self, msg: SourceLoaded) -> None:

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.model_card import ModelCard, load_card
 from hfbrowse.core.model_ref import ModelRef
 
@@ -70,10 +70,8 @@ class ModelCardScreen(ModalScreen[None]):
         gateway = self.app.gateway  # type: ignore[attr-defined]
         try:
             self.post_message(self._Loaded(load_card(ref, gateway)))
-        except HFBrowseError as exc:
-            self.post_message(self._Failed(exc))
         except Exception as exc:
-            self.post_message(self._Failed(HFBrowseError(f"{type(exc).__name__}: {exc}")))
+            self.post_message(self._Failed(as_user_error(exc)))
 
     @on(_Loaded)
     async def _loaded(self, msg: _Loaded) -> None:

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.repo_files import RepoFiles, list_files
@@ -72,10 +72,8 @@ class RepoFilesScreen(ModalScreen[None]):
         gateway = self.app.gateway  # type: ignore[attr-defined]
         try:
             self.post_message(self._Loaded(list_files(ref, gateway)))
-        except HFBrowseError as exc:
-            self.post_message(self._Failed(exc))
         except Exception as exc:
-            self.post_message(self._Failed(HFBrowseError(f"{type(exc).__name__}: {exc}")))
+            self.post_message(self._Failed(as_user_error(exc)))
 
     @on(_Loaded)
     def _loaded(self, msg: _Loaded) -> None:
