@@ -109,13 +109,12 @@ class HFBrowseApp(App[None]):
                     rows.append(
                         (
                             binding.key.replace("slash", "/").replace("colon", ":"),
-                            binding.description,
+                            binding.tooltip or binding.description,
                         )
                     )
         rows += [
             ("tab / shift+tab", "Move between panes"),
             ("enter", "Open the highlighted model / expand a config node"),
-            ("escape", "Stop a console run, leave a text box, restore a zoomed pane"),
             ("ctrl+c", "Stop a console run (quit when nothing runs)"),
             ("↑ / ↓ (console)", "Earlier inputs; /help lists /set, /snippet, /unload …"),
             ("ctrl+p", "Command palette"),

@@ -40,19 +40,67 @@ from hfbrowse.ui.tensor_pane import TensorPane
 
 class MainScreen(AnalysisActions, ReadingActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
-        Binding("slash", "search", "Search", id="search"),
-        Binding("z", "zoom", "Zoom", id="zoom"),
-        Binding("h", "cycle_head", "Head", id="cycle_head"),
-        Binding("colon", "focus_console", "Console", id="console"),
-        Binding("escape", "leave", "Leave", show=False, id="leave"),
+    BINDINGS = [  # tooltips are the long descriptions F1 shows
+        Binding("slash", "search", "Search", tooltip="Search / filter models", id="search"),
+        Binding("z", "zoom", "Zoom", tooltip="Zoom the focused pane (again: restore)", id="zoom"),
+        Binding("h", "cycle_head", "Head", tooltip="Show the next supported head", id="cycle_head"),
+        Binding(
+            "colon", "focus_console", "Console", tooltip="Type input for the head", id="console"
+        ),
+        Binding(
+            "escape",
+            "leave",
+            "Leave",
+            show=False,
+            tooltip="Stop a run / leave a text box / restore a zoomed pane",
+            id="leave",
+        ),
         Binding("y", "copy_snippet", "Copy the console's snippet", show=False, id="copy_snippet"),
-        Binding("d", "diff_heads", "Diff", id="diff_heads"),
-        Binding("D", "diff_config", "Config diff", show=False, id="diff_config"),
-        Binding("r", "remote_code", "Remote code", show=False, id="remote_code"),
-        Binding("k", "compat", "Compat", id="compat"),
-        Binding("m", "memory", "Memory", id="memory"),
-        Binding("g", "group_tensors", "Modules", show=False, id="group_tensors"),
+        Binding(
+            "d",
+            "diff_heads",
+            "Diff",
+            tooltip="Diff __init__/forward of two heads or two models",
+            id="diff_heads",
+        ),
+        Binding(
+            "D",
+            "diff_config",
+            "Config diff",
+            show=False,
+            tooltip="Diff config.json with another model",
+            id="diff_config",
+        ),
+        Binding(
+            "r",
+            "remote_code",
+            "Remote code",
+            show=False,
+            tooltip="The repo's own .py files as text (auto_map repos; never run)",
+            id="remote_code",
+        ),
+        Binding(
+            "k",
+            "compat",
+            "Compat",
+            tooltip="Head compatibility: what each head loads, initialises, ignores",
+            id="compat",
+        ),
+        Binding(
+            "m",
+            "memory",
+            "Memory",
+            tooltip="Memory per dtype and KV cache vs free RAM / GPU",
+            id="memory",
+        ),
+        Binding(
+            "g",
+            "group_tensors",
+            "Modules",
+            show=False,
+            tooltip="Tensors grouped by module, with the __init__ line",
+            id="group_tensors",
+        ),
     ]
 
     def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
