@@ -169,3 +169,25 @@ def test_parse_model_arg(tmp_path):
     for bad in ("./missing", "/no/such/dir", "a/b/c", "bad id!", ""):
         with pytest.raises(ModelNotFound):
             parse_model_arg(bad)
+
+
+def test_slow_hub_is_not_taken_for_offline(gateway, hub, monkeypatch):
+    """A read timeout (connected, slow listing) retries with a longer timeout; only a failed
+    connection sends the session offline."""
+    import httpx2
+
+    api = gateway.api()
+    real = api.model_info
+    timeouts: list[float] = []
+
+    def slow_once(*args, timeout, **kwargs):
+        timeouts.append(timeout)
+        if len(timeouts) == 1:
+            raise httpx2.ReadTimeout("slow")
+        return real(*args, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(api, "model_info", slow_once)
+    monkeypatch.setattr(gateway, "api", lambda: api)
+    facts = load_facts(ModelRef("hub", hub_id("tiny-gpt2")), gateway)
+    assert not gateway.offline and facts.hub is not None
+    assert timeouts[0] < timeouts[1]

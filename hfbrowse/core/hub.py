@@ -27,6 +27,7 @@ from hfbrowse.core.paths import header_cache_dir
 from hfbrowse.core.safetensors_header import HeaderTensor, SafetensorsHeader
 
 PROBE_TIMEOUT_S = 2.0
+SLOW_READ_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class HubGateway:
         if self.offline:
             return None
         try:
-            info = self.api().model_info(ref.id, revision=ref.revision, timeout=PROBE_TIMEOUT_S)
+            info = self._model_info(ref)
         except Exception as exc:
             err = self.translate(exc, ref)
             if isinstance(err, OfflineError):
@@ -102,6 +103,18 @@ class HubGateway:
             siblings=tuple(s.rfilename for s in info.siblings or ()),
             safetensors_total=getattr(st, "total", None) if st else None,
         )
+
+    def _model_info(self, ref: ModelRef) -> Any:
+        """Connecting must succeed within PROBE_TIMEOUT_S (else: offline). A server that answered
+        the connection but is slow to send a big repo's listing gets one longer try instead of
+        sending the session offline."""
+        api = self.api()
+        try:
+            return api.model_info(ref.id, revision=ref.revision, timeout=PROBE_TIMEOUT_S)
+        except Exception as exc:
+            if "ReadTimeout" not in {c.__name__ for c in type(exc).__mro__}:
+                raise
+        return api.model_info(ref.id, revision=ref.revision, timeout=SLOW_READ_TIMEOUT_S)
 
     def fetch_file(self, ref: ModelRef, filename: str) -> Path:
         """A small file of the repo, from the cache when offline (or when the Hub is down)."""
