@@ -28,6 +28,7 @@ from hfbrowse.core.safetensors_header import HeaderTensor, SafetensorsHeader
 
 PROBE_TIMEOUT_S = 2.0
 SLOW_READ_TIMEOUT_S = 20.0
+ETAG_TIMEOUT_S = 10.0  # huggingface_hub's default
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class HubGateway:
                         revision=ref.revision,
                         endpoint=self.endpoint,
                         token=self.token,
-                        etag_timeout=PROBE_TIMEOUT_S,
+                        etag_timeout=ETAG_TIMEOUT_S,  # reachability was probed by model_info
                     )
                 )
             except Exception as exc:
