@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
-from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, as_user_error
+from hfbrowse.core.errors import NoCheckpoint, as_user_error
 from hfbrowse.core.formatting import human_count
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.overview import ModelFacts, load_facts, load_source, load_tensors
@@ -160,38 +160,32 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         gateway = self.app.gateway
         try:
             facts = load_facts(ref, gateway)
-        except HFBrowseError as exc:
-            self.post_message(FactsFailed(token, ref, exc))
-            return
         except Exception as exc:
             self.post_message(FactsFailed(token, ref, as_user_error(exc)))
             return
         self.post_message(FactsLoaded(token, facts))
         try:
             self.post_message(TensorsLoaded(token, load_tensors(facts, gateway)))
-            return
         except NoCheckpoint as exc:
-            head = self._head_for(facts)
-            if head is None:
-                self.post_message(TensorsFailed(token, exc))
-                return
-            self.post_message(TensorsFailed(token, exc, fallback_pending=True))
-            notice = f"{exc} Shapes below are {head} built from config.json."
-            try:
-                from hfbrowse.core.runtime import meta_tensor_table
-
-                table = meta_tensor_table(facts.config, head)
-            except HFBrowseError as inner:
-                self.post_message(TensorsFailed(token, inner))
-                return
-            except Exception as inner:
-                self.post_message(TensorsFailed(token, as_user_error(inner)))
-                return
-            self.post_message(TensorsLoaded(token, table, notice))
-        except HFBrowseError as exc:
-            self.post_message(TensorsFailed(token, exc))
+            self._meta_fallback(facts, exc, token)
         except Exception as exc:
             self.post_message(TensorsFailed(token, as_user_error(exc)))
+
+    def _meta_fallback(self, facts: ModelFacts, missing: NoCheckpoint, token: int) -> None:
+        """No safetensors: the head built on the meta device (imports torch), labelled so."""
+        head = self._head_for(facts)
+        self.post_message(TensorsFailed(token, missing, fallback_pending=head is not None))
+        if head is None:
+            return
+        try:
+            from hfbrowse.core.runtime import meta_tensor_table
+
+            table = meta_tensor_table(facts.config, head)
+        except Exception as exc:
+            self.post_message(TensorsFailed(token, as_user_error(exc)))
+            return
+        notice = f"{missing} Shapes below are {head} built from config.json."
+        self.post_message(TensorsLoaded(token, table, notice))
 
     def _head_for(self, facts: ModelFacts) -> str | None:
         wanted = self.wanted_head
@@ -291,8 +285,6 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
     def _load_source(self, facts: ModelFacts, head: str, token: int) -> None:
         try:
             self.post_message(SourceLoaded(token, head, load_source(facts, head)))
-        except HFBrowseError as exc:
-            self.post_message(SourceFailed(token, head, exc))
         except Exception as exc:
             self.post_message(SourceFailed(token, head, as_user_error(exc)))
 
