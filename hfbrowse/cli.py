@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (problem := reading_args_error(args, normalise_head)) is not None:
         return fail(problem, 2)
 
-    if args.search is not None:  # the models list, printed (--print is the default here)
+    if args.search is not None and (args.print_text or args.print_json):
         from hfbrowse.search_cli import run_search
 
         return run_search(args)
@@ -114,7 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     from hfbrowse.ui.app import HFBrowseApp
 
+    search = None
+    if args.search is not None:
+        from hfbrowse.search_cli import query_from_args
+
+        search = query_from_args(args)
     app = HFBrowseApp(
+        search=search,
         models=refs,
         start=start,
         head=head,

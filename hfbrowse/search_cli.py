@@ -18,7 +18,7 @@ DEFAULT_LIMIT = 20
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("listing models (prints, then exits)")
+    group = parser.add_argument_group("listing models (the TUI opens on the list; with --print/--json: printed)")
     group.add_argument(
         "--search", metavar="QUERY", help="list Hub models matching QUERY ('' lists all)"
     )
@@ -44,6 +44,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def query_from_args(args: argparse.Namespace) -> Any:
+    """The SearchQuery that ``--search/--sort/--task/--library`` describe (TUI and print alike)."""
+    from hfbrowse.core.hub_search import SearchQuery
+
+    return SearchQuery(
+        text=args.search.strip(),
+        sort=args.sort,
+        task=None if args.task == "any" else args.task,
+        library=None if args.library == "any" else args.library,
+    )
+
+
 def run_search(args: argparse.Namespace, gateway: Any = None) -> int:
     """Print the list; exit status 1 with one line on stderr when the search fails."""
     try:
@@ -58,15 +70,10 @@ def run_search(args: argparse.Namespace, gateway: Any = None) -> int:
 def _run_search(args: argparse.Namespace, gateway: Any) -> int:
     from hfbrowse.core.errors import HFBrowseError, OfflineError
     from hfbrowse.core.hub import HubGateway
-    from hfbrowse.core.hub_search import SearchQuery, search_models
+    from hfbrowse.core.hub_search import search_models
     from hfbrowse.core.local_cache import cached_models
 
-    query = SearchQuery(
-        text=args.search.strip(),
-        sort=args.sort,
-        task=None if args.task == "any" else args.task,
-        library=None if args.library == "any" else args.library,
-    )
+    query = query_from_args(args)
     gateway = gateway or HubGateway.from_env(offline=args.offline)
     try:
         hits = search_models(gateway, query, limit=args.limit)

@@ -260,3 +260,21 @@ async def test_opening_a_model_by_id_sends_no_search_until_asked(gw, big_hub):
         await settle(pilot)
         assert len(list_requests(big_hub)) == 1 and len(table(app).items) == PAGE_SIZE
         assert row_text(app, 0).startswith("▶")  # the open model is marked in the results
+
+
+async def test_search_option_opens_the_list_with_that_query(big_hub, gw, fixtures):
+    """`hfbrowse --search Q --sort likes` (no --print): the TUI's list runs that query."""
+    from hfbrowse.core.hub_search import SearchQuery
+
+    given = ModelRef("local", str(fixtures["tiny-gpt2"]))
+    query = SearchQuery(text="synthetic-model-002", sort="likes")
+    app = HFBrowseApp(models=[given], start=given, gateway=gw, search=query)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, DEBOUNCE_S + 0.2)
+        requests = list_requests(big_hub)
+        assert len(requests) == 1
+        params = parse_qs(requests[0].query)
+        assert params["search"] == ["synthetic-model-002"] and params["sort"] == ["likes"]
+        assert app.screen.query_one("#models-filter").value == "synthetic-model-002"
+        ids = [h.repo_id for h in table(app).items]
+        assert ids and all("synthetic-model-002" in i for i in ids)

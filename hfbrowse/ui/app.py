@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from hfbrowse.core.hub import HubGateway
+from hfbrowse.core.hub_search import SearchQuery
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.commands import HFBrowseCommands
 from hfbrowse.ui.help_screen import HelpScreen
@@ -43,6 +44,7 @@ class HFBrowseApp(App[None]):
         dtype: str | None = None,
         trust_remote_code: bool = False,
         gateway: HubGateway | None = None,
+        search: SearchQuery | None = None,
     ) -> None:
         super().__init__()
         self.models = list(models or ([] if start is None else [start]))
@@ -55,6 +57,7 @@ class HFBrowseApp(App[None]):
         self._offline = offline
         self._gateway = gateway
         self.library_log: list[tuple[str, str]] = []
+        self.search = search  # --search: the list opens with this query run
 
     @property
     def gateway(self) -> HubGateway:
@@ -64,7 +67,7 @@ class HFBrowseApp(App[None]):
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the app's base screen: no empty default screen drawn first."""
-        return MainScreen(self.models, self.start, self.head)
+        return MainScreen(self.models, self.start, self.head, self.search)
 
     def on_mount(self) -> None:
         from hfbrowse.core.log_capture import capture_library_logs

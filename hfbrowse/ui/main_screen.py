@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input
 
 from hfbrowse.core.errors import NoCheckpoint, as_user_error
 from hfbrowse.core.formatting import human_count
+from hfbrowse.core.hub_search import SearchQuery
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.overview import ModelFacts, load_facts, load_source, load_tensors
 from hfbrowse.ui.analysis_actions import AnalysisActions
@@ -103,8 +104,15 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
         ),
     ]
 
-    def __init__(self, models: list[ModelRef], start: ModelRef | None, head: str | None) -> None:
+    def __init__(
+        self,
+        models: list[ModelRef],
+        start: ModelRef | None,
+        head: str | None,
+        search: SearchQuery | None = None,
+    ) -> None:
         super().__init__()
+        self.search = search
         self.models = models
         self.start = start
         self.wanted_head = head
@@ -115,7 +123,7 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
-            yield ModelsPane(self.models, id="models", classes="pane")
+            yield ModelsPane(self.models, self.search, id="models", classes="pane")
             with Vertical(id="centre"):
                 yield ConfigPane(id="config", classes="pane")
                 yield AnalysisPane(id="analysis", classes="pane")

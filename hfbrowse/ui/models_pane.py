@@ -10,7 +10,7 @@ workers that post messages back.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -94,15 +94,18 @@ class ModelsPane(Vertical, can_focus=False):
         models: tuple[LocalModel, ...]
         cached_ids: frozenset[str]
 
-    def __init__(self, refs: list[ModelRef], **kwargs) -> None:
+    def __init__(
+        self, refs: list[ModelRef], search: SearchQuery | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        self.initial_search = search
         self.given = list(refs)
         self.local: tuple[LocalModel, ...] = ()
         self.shown_local: list[LocalModel] = []
         self.cached_ids: frozenset[str] = frozenset()
         self.opened: ModelRef | None = None
         self.view = "hub"
-        self.search_query = SearchQuery()
+        self.search_query = search or SearchQuery()
         self.hits: list[ModelHit] = []
         self.stream: SearchStream | None = None
         self.token = 0
@@ -132,9 +135,12 @@ class ModelsPane(Vertical, can_focus=False):
         self.border_title = "models"
         if self.gateway.offline or any(r.is_local for r in self.given):
             self.view = "local"
+        if self.initial_search is not None:  # --search: the Hub list, with that query
+            self.view = "hub"
+            self.query_one("#models-filter", Input).value = self.initial_search.text
         self._scan_local()
         self._show()
-        if self.view == "hub" and not self.given:
+        if self.view == "hub" and (not self.given or self.initial_search is not None):
             self.start_search()  # no model given: the list is the first thing shown
 
     # -- local models ----------------------------------------------------------------------
