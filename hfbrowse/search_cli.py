@@ -18,7 +18,9 @@ DEFAULT_LIMIT = 20
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("listing models (the TUI opens on the list; with --print/--json: printed)")
+    group = parser.add_argument_group(
+        "listing models (the TUI opens on the list; with --print/--json: printed)"
+    )
     group.add_argument(
         "--search", metavar="QUERY", help="list Hub models matching QUERY ('' lists all)"
     )
