@@ -14,6 +14,7 @@ from hfbrowse.core.tensors import TensorRow, TensorTable
 from hfbrowse.ui.module_tree_view import ModuleTreeView, TensorAnalysis, TensorOrigin
 
 FILTER_DEBOUNCE_S = 0.15
+NAME_WIDTH_CAP = 96  # longer tensor names are cut; zoom (z) and the filter still find them
 
 
 class TensorPane(TensorAnalysis, Vertical, can_focus=False):
@@ -65,7 +66,7 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
         widget.clear()
-        widget.add_rows(
+        cells = [
             (
                 r.name,
                 shape_text(r.shape),
@@ -74,7 +75,15 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
                 Text(human_bytes(r.nbytes), justify="right"),
             )
             for r in rows
-        )
+        ]
+        # Column widths set here, from the data, rather than measured by DataTable when it
+        # next goes idle: the table is right on the very frame the rows arrive.
+        for index, column in enumerate(widget.ordered_columns):
+            widest = max((len(str(row[index])) for row in cells), default=0)
+            column.auto_width = False
+            column.width = max(len(column.label), min(widest, NAME_WIDTH_CAP))
+        widget.add_rows(cells)
+        widget.refresh()
 
     @on(Input.Changed, "#tensor-filter")
     def _filter_changed(self) -> None:
