@@ -82,3 +82,20 @@ def clean_cache():
     shutil.rmtree(_HOME / "hub", ignore_errors=True)
     shutil.rmtree(_HOME / "hfbrowse", ignore_errors=True)
     yield _HOME
+
+
+@pytest.fixture(scope="module")
+def big_hub(fixtures):
+    """A Hub double with thousands of synthetic repos besides the fixtures (search tests)."""
+    from search_hub import start_search_hub
+
+    hub = start_search_hub(fixtures)
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def gw(big_hub) -> HubGateway:
+    """A gateway pointed at ``big_hub``, its request log cleared."""
+    big_hub.clear_log()
+    return HubGateway(endpoint=big_hub.url)

@@ -45,19 +45,6 @@ WIRE_FIELD = {
 }
 
 
-@pytest.fixture(scope="module")
-def big_hub(fixtures):
-    hub = start_search_hub(fixtures)
-    yield hub
-    hub.stop()
-
-
-@pytest.fixture
-def gw(big_hub) -> HubGateway:
-    big_hub.clear_log()
-    return HubGateway(endpoint=big_hub.url)
-
-
 def _query(record) -> dict[str, list[str]]:
     return parse_qs(record.query)
 

@@ -6,7 +6,6 @@ import asyncio
 import time
 from urllib.parse import parse_qs
 
-import pytest
 from search_hub import PAGE_SIZE, list_requests, search_id, start_search_hub
 from textual import events
 
@@ -19,19 +18,6 @@ from hfbrowse.ui.model_card_screen import ModelCardScreen
 from hfbrowse.ui.model_table import ModelTable
 from hfbrowse.ui.models_pane import DEBOUNCE_S, ModelsPane
 from hfbrowse.ui.repo_files_screen import RepoFilesScreen
-
-
-@pytest.fixture(scope="module")
-def big_hub(fixtures):
-    hub = start_search_hub(fixtures)
-    yield hub
-    hub.stop()
-
-
-@pytest.fixture
-def gw(big_hub) -> HubGateway:
-    big_hub.clear_log()
-    return HubGateway(endpoint=big_hub.url)
 
 
 async def settle(pilot, delay: float = 0.0) -> None:

@@ -70,31 +70,26 @@ class ModelTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
 
     @dataclass
-    class Highlighted(Message):
+    class _TableMessage(Message):
+        """Carries the table as ``control``, so ``@on(..., "#id")`` selectors match it."""
+
         table: ModelTable
-        index: int
 
         @property
         def control(self) -> ModelTable:
             return self.table
 
     @dataclass
-    class Selected(Message):
-        table: ModelTable
+    class Highlighted(_TableMessage):
         index: int
 
-        @property
-        def control(self) -> ModelTable:
-            return self.table
+    @dataclass
+    class Selected(_TableMessage):
+        index: int
 
     @dataclass
-    class NearEnd(Message):
-        table: ModelTable
+    class NearEnd(_TableMessage):
         rows: int
-
-        @property
-        def control(self) -> ModelTable:
-            return self.table
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
