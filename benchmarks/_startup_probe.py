@@ -32,8 +32,8 @@ def mark(marks: dict, name: str) -> None:
 def main(folder: str) -> None:
     import gc
 
-    gc.disable()  # as hfbrowse.cli.main does before importing the UI (the app re-enables it)
-    from hfbrowse.core.hub import HubGateway
+    gc.disable()  # as hfbrowse.cli.entry.main does before importing the UI (the app re-enables it)
+    from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.model_ref import ModelRef
     from hfbrowse.ui.app import HFBrowseApp
 

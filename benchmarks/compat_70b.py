@@ -34,8 +34,8 @@ def main() -> None:
         folder.mkdir()
         make_sparse_70b(folder, {})
 
-        from hfbrowse.core.heads import resolve_heads
-        from hfbrowse.core.tensors import local_tensor_table
+        from hfbrowse.core.checkpoint.tensors import local_tensor_table
+        from hfbrowse.core.heads.resolve import resolve_heads
 
         config = json.loads((folder / "config.json").read_text())
         heads = resolve_heads(config)
@@ -48,8 +48,8 @@ def main() -> None:
 
         torch_s = time.perf_counter() - start
 
-        from hfbrowse.core.compat import compat_report, iter_compat
-        from hfbrowse.core.runtime import import_transformers_class
+        from hfbrowse.core.heads.compat import compat_report, iter_compat
+        from hfbrowse.core.heads.meta_model import import_transformers_class
 
         shown = heads.recommended
         option = heads.option(shown)
@@ -66,9 +66,9 @@ def main() -> None:
         warm_shown = _median(lambda: next(iter_compat(config, heads, table, first=shown)))
         warm_all = _median(lambda: compat_report(config, heads, table, first=shown))
 
+        from hfbrowse.core.checkpoint.module_tree import module_tree
+        from hfbrowse.core.checkpoint.quantization import quantized_counts
         from hfbrowse.core.memory import estimate_memory, machine_memory
-        from hfbrowse.core.module_tree import module_tree
-        from hfbrowse.core.quantization import quantized_counts
 
         machine = machine_memory()
         memory_s = _median(

@@ -41,11 +41,11 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from hub_server import FakeHub, RepoSpec  # noqa: E402
 
-from hfbrowse.core.hub import HubGateway  # noqa: E402
+from hfbrowse.core.hub.gateway import HubGateway  # noqa: E402
 from hfbrowse.core.model_ref import ModelRef  # noqa: E402
 from hfbrowse.ui.app import HFBrowseApp  # noqa: E402
-from hfbrowse.ui.console_messages import RunFailed, RunFinished, RunStreamed  # noqa: E402
-from hfbrowse.ui.console_pane import ConsolePane  # noqa: E402
+from hfbrowse.ui.panes.console import ConsolePane  # noqa: E402
+from hfbrowse.ui.panes.console_messages import RunFailed, RunFinished, RunStreamed  # noqa: E402
 
 PROMPT = "The history of the printing press begins"
 TICK_S = 0.01

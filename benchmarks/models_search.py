@@ -143,10 +143,10 @@ async def settle(pilot) -> None:
 
 # -- the app scenarios --------------------------------------------------------------------------
 async def app_run(hub: Hub) -> dict:
-    from hfbrowse.core.hub import HubGateway
+    from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.ui.app import HFBrowseApp
-    from hfbrowse.ui.model_table import ModelTable
-    from hfbrowse.ui.models_pane import DEBOUNCE_S
+    from hfbrowse.ui.panes.models import DEBOUNCE_S
+    from hfbrowse.ui.widgets.model_table import ModelTable
 
     out: dict = {}
     monitor = StallMonitor()
@@ -205,9 +205,9 @@ async def app_run(hub: Hub) -> dict:
 
 async def visible_pages_run(hub: Hub) -> dict:
     """A fresh list: how many pages it fetched for the rows it showed."""
-    from hfbrowse.core.hub import HubGateway
+    from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.ui.app import HFBrowseApp
-    from hfbrowse.ui.model_table import ModelTable
+    from hfbrowse.ui.widgets.model_table import ModelTable
 
     app = HFBrowseApp(gateway=HubGateway(endpoint=hub.url))
     out = {}
@@ -233,7 +233,7 @@ async def widget_run(kind: str) -> dict:
     from textual.app import App
     from textual.widgets import DataTable
 
-    from hfbrowse.ui.model_table import Column, ModelTable
+    from hfbrowse.ui.widgets.model_table import Column, ModelTable
 
     rows = [
         (f"org{i % 13}/synthetic-model-{i:05d}", "text-generation", f"{i}", "12", "1.2M", "2025")

@@ -50,28 +50,28 @@ def main() -> None:
     done = "\nprint(time.perf_counter() - t)"
 
     explain_cold = _fresh(
-        timer + "from hfbrowse.core.config_docs import explain_config\n"
+        timer + "from hfbrowse.core.config.keys import explain_config\n"
         f"explain_config({gpt2_cfg!r})" + done
     )
     import_class = _fresh(timer + "import transformers; transformers.GPT2Config" + done, runs=3)
     head_diff_cold = _fresh(
-        timer + "from hfbrowse.core.hub import HubGateway\n"
+        timer + "from hfbrowse.core.hub.gateway import HubGateway\n"
         "from hfbrowse.core.model_ref import ModelRef\n"
-        "from hfbrowse.core.overview import load_facts\n"
-        "from hfbrowse.core.head_diff import compare\n"
+        "from hfbrowse.core.model import load_facts\n"
+        "from hfbrowse.core.source.head_diff import compare\n"
         "g = HubGateway(offline=True)\n"
         f"f = load_facts(ModelRef('local', {str(fx['tiny-gpt2'])!r}), g)\n"
         "compare(f, 'AutoModelForCausalLM', f, 'AutoModelForSequenceClassification', g)" + done
     )
 
-    from hfbrowse.core.auto_tables import config_tables
-    from hfbrowse.core.config_diff import diff_configs
-    from hfbrowse.core.config_docs import class_docs, explain_config
-    from hfbrowse.core.head_diff import compare
-    from hfbrowse.core.hub import HubGateway
+    from hfbrowse.core.config.diff import diff_configs
+    from hfbrowse.core.config.keys import class_docs, explain_config
+    from hfbrowse.core.hub.gateway import HubGateway
+    from hfbrowse.core.model import load_facts
     from hfbrowse.core.model_ref import ModelRef
-    from hfbrowse.core.overview import load_facts
-    from hfbrowse.core.remote_code import load_remote_code
+    from hfbrowse.core.source.auto_tables import config_tables
+    from hfbrowse.core.source.head_diff import compare
+    from hfbrowse.core.source.remote_code import load_remote_code
 
     explain_config(gpt2_cfg)
     llama_cfg = json.loads((fx["sparse-70b"] / "config.json").read_text())

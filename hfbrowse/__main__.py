@@ -2,6 +2,6 @@
 
 import sys
 
-from hfbrowse.cli import main
+from hfbrowse.cli.entry import main
 
 sys.exit(main())

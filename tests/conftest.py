@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,17 +20,11 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens: a stray default call fails fast
 for var in ("HF_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HUGGING_FACE_HUB_TOKEN"):
     os.environ.pop(var, None)
-sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402
 
-from hfbrowse.core.hub import HubGateway  # noqa: E402
-
-TEST_ORG = "hfbrowse-test"
-
-
-def hub_id(name: str) -> str:
-    return f"{TEST_ORG}/{name}"
+from hfbrowse.core.hub.gateway import HubGateway  # noqa: E402
+from tests.support.models import hub_id  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +38,7 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def hub(fixtures: dict[str, Path]):
     """The Hub double serving every fixture as ``hfbrowse-test/<name>``, plus gated/private."""
-    from hub_server import FakeHub, RepoSpec
+    from tests.support.hub_server import FakeHub, RepoSpec
 
     pipeline = {
         "tiny-gpt2": "text-generation",
@@ -87,7 +80,7 @@ def clean_cache():
 @pytest.fixture(scope="module")
 def big_hub(fixtures):
     """A Hub double with thousands of synthetic repos besides the fixtures (search tests)."""
-    from search_hub import start_search_hub
+    from tests.support.search_hub import start_search_hub
 
     hub = start_search_hub(fixtures)
     yield hub

@@ -8,19 +8,19 @@ import threading
 from textual.app import App
 from textual.binding import Binding
 
-from hfbrowse.core.hub import HubGateway
-from hfbrowse.core.hub_search import SearchQuery
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.hub.search import SearchQuery
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.commands import HFBrowseCommands
-from hfbrowse.ui.help_screen import HelpScreen
-from hfbrowse.ui.log_screen import LogScreen
-from hfbrowse.ui.main_screen import MainScreen
 from hfbrowse.ui.messages import LibraryLog
+from hfbrowse.ui.screens.help import HelpScreen
+from hfbrowse.ui.screens.log import LogScreen
+from hfbrowse.ui.screens.main import MainScreen
 
 
 def _freeze_and_collect_later() -> None:
     gc.freeze()
-    gc.enable()  # hfbrowse.cli disables collection until the first frame is drawn
+    gc.enable()  # hfbrowse.cli.entry disables collection until the first frame is drawn
 
 
 class HFBrowseApp(App[None]):
@@ -95,7 +95,7 @@ class HFBrowseApp(App[None]):
 
     def action_interrupt(self) -> None:
         """Ctrl+C stops a running console run; with nothing running it quits."""
-        from hfbrowse.ui.console_pane import ConsolePane
+        from hfbrowse.ui.panes.console import ConsolePane
 
         consoles = self.screen.query(ConsolePane)
         if consoles and consoles.first().stop_run():
@@ -122,7 +122,7 @@ class HFBrowseApp(App[None]):
             ("↑ / ↓ (console)", "Earlier inputs; /help lists /set, /snippet, /unload …"),
             ("ctrl+p", "Command palette"),
         ]
-        from hfbrowse.ui.models_pane import HELP_ROWS  # keys of the models list, when focused
+        from hfbrowse.ui.panes.models import HELP_ROWS  # keys of the models list, when focused
 
         rows += HELP_ROWS
         self.push_screen(HelpScreen(rows))

@@ -27,7 +27,7 @@ ACTIONS = (
 
 class HFBrowseCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
-        from hfbrowse.ui.main_screen import MainScreen
+        from hfbrowse.ui.screens.main import MainScreen
 
         screen = self.app.screen
         if not isinstance(screen, MainScreen):
@@ -44,7 +44,7 @@ class HFBrowseCommands(Provider):
                 self.app.action_show_log,
             )
         )
-        from hfbrowse.ui.models_pane import ModelsPane
+        from hfbrowse.ui.panes.models import ModelsPane
 
         for ref in screen.query_one(ModelsPane).entries:
             items.append((f"Open {ref.display}", ref.id, partial(screen.open_model, ref)))

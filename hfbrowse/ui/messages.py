@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from hfbrowse.core.checkpoint.tensors import TensorTable
 from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.model import ModelFacts
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.core.overview import ModelFacts
-from hfbrowse.core.source_code import ClassSource
-from hfbrowse.core.tensors import TensorTable
+from hfbrowse.core.source.classes import ClassSource
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""Fetching the files a run needs from the Hub into the HF cache, with progress and cancel.
+
+Only the console calls this, so weights are downloaded when the user runs a model and never to
+draw a pane. Files are fetched one by one with ``hf_hub_download`` (the HF cache layout, resumable
+``.incomplete`` files); its ``tqdm_class`` hook reports bytes, and raises when the user cancels,
+which aborts the transfer mid-file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hfbrowse.core.console.errors import RunCancelled
+from hfbrowse.core.console.preflight import Checkpoint
+from hfbrowse.core.errors import HFBrowseError, OfflineError
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model_ref import ModelRef
+
+# label, bytes done, bytes total (None: unknown)
+ProgressFn = Callable[[str, int, int | None], None]
+REPORT_EVERY_S = 0.1
+# Everything a tokenizer or generate may read, beside config.json and the weights.
+SMALL_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "chat_template.jinja",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "tokenizer.model",
+    "source.spm",
+    "target.spm",
+)
+
+
+class DownloadCancelled(RunCancelled):
+    """Raised from inside a transfer when the user cancels; the partial file stays resumable."""
+
+
+def fetch_model(
+    ref: ModelRef,
+    gateway: HubGateway,
+    revision: str | None,
+    siblings: tuple[str, ...],
+    checkpoint: Checkpoint,
+    progress: ProgressFn,
+    cancel: threading.Event,
+) -> Path:
+    """The snapshot folder holding config, tokenizer files and every weight file of the run."""
+    wanted = [name for name in SMALL_FILES if name in siblings or name == "config.json"]
+    wanted += [name for name in checkpoint.files if name not in wanted]
+    fetched: dict[str, Path] = {}
+    for name in wanted:
+        fetched[name] = _fetch(ref, gateway, revision, name, progress, cancel, len(fetched) + 1)
+    index = next((f for f in checkpoint.files if f.endswith(".index.json")), None)
+    if index is not None:
+        for shard in _shards(fetched[index]):
+            fetched[shard] = _fetch(ref, gateway, revision, shard, progress, cancel, len(fetched))
+    return fetched["config.json"].parent
+
+
+def _shards(index_file: Path) -> list[str]:
+    try:
+        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
+        return sorted(set(weight_map.values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise HFBrowseError(f"{index_file.name}: unreadable checkpoint index.") from None
+
+
+def _fetch(
+    ref: ModelRef,
+    gateway: HubGateway,
+    revision: str | None,
+    filename: str,
+    progress: ProgressFn,
+    cancel: threading.Event,
+    number: int,
+) -> Path:
+    from huggingface_hub import hf_hub_download
+
+    if cancel.is_set():
+        raise DownloadCancelled("stopped: download cancelled")
+    label = f"{filename} (file {number})"
+    try:
+        return Path(
+            hf_hub_download(
+                ref.id,
+                filename,
+                revision=revision or ref.revision,
+                endpoint=gateway.endpoint,
+                token=gateway.token,
+                local_files_only=gateway.offline,
+                tqdm_class=_bar_class(label, progress, cancel),  # type: ignore[arg-type]
+            )
+        )
+    except DownloadCancelled:
+        raise
+    except Exception as exc:
+        err = gateway.translate(exc, ref, filename)
+        if isinstance(err, OfflineError):
+            raise OfflineError(
+                f"{filename} of {ref.id} is not in the local cache and the Hub cannot be reached."
+            ) from None
+        raise err from None
+
+
+def _bar_class(label: str, progress: ProgressFn, cancel: threading.Event) -> type:
+    """A tqdm look-alike that huggingface_hub instantiates for one file's transfer."""
+
+    class _Bar:
+        def __init__(self, *args: Any, total: int | None = None, initial: int = 0, **kw: Any):
+            self.total = total
+            self.n = initial or 0
+            self._last = 0.0
+            progress(label, self.n, total)
+
+        def update(self, n: int | float | None = 1) -> None:
+            if cancel.is_set():
+                raise DownloadCancelled("stopped: download cancelled")
+            self.n += int(n or 0)
+            now = time.monotonic()
+            if now - self._last >= REPORT_EVERY_S or (self.total and self.n >= self.total):
+                self._last = now
+                progress(label, self.n, self.total)
+
+        def close(self) -> None:
+            progress(label, self.n, self.total)
+
+        def __enter__(self) -> _Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.close()
+
+        def __getattr__(self, name: str) -> Callable[..., None]:
+            return lambda *args, **kwargs: None  # set_postfix_str, refresh, …
+
+    return _Bar

@@ -1,0 +1,155 @@
+"""Checks before a single weight byte is read: remote code, checkpoint format, memory.
+
+A refusal raises ``RunRefused``; anything the user may accept comes back as a ``Confirmation``
+(the TUI asks in a modal, the CLI needs ``--yes``). Only the GPU free-memory query touches torch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfbrowse.core.checkpoint.safetensors import DTYPE_BYTES
+from hfbrowse.core.checkpoint.tensors import TensorTable
+from hfbrowse.core.console.errors import RunRefused
+from hfbrowse.core.formatting import human_bytes
+from hfbrowse.core.model import ModelFacts
+
+CONFIRM_BIN = "bin"
+CONFIRM_MEMORY = "memory"
+# Runtime beyond the weights: activations, KV cache, allocator slack.
+MEMORY_OVERHEAD = 1.2
+_FLOAT_DTYPES = {"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2"}
+_DTYPE_SIZES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+_BIN = re.compile(r"^pytorch_model(-\d+-of-\d+)?\.bin(\.index\.json)?$")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    key: str  # CONFIRM_BIN or CONFIRM_MEMORY
+    question: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Which weight files a run would load, and in which format."""
+
+    format: str  # "safetensors" or "bin"
+    files: tuple[str, ...]
+
+
+def refuse_remote_code(facts: ModelFacts, trust_remote_code: bool) -> None:
+    """Models whose config has ``auto_map`` run only with --trust-remote-code."""
+    auto_map = facts.config.get("auto_map")
+    if trust_remote_code or not isinstance(auto_map, dict):
+        return
+    modules = sorted(
+        {
+            str(target).split("--")[-1].rsplit(".", 1)[0] + ".py"
+            for target in _flatten(auto_map.values())
+            if isinstance(target, str) and "." in target
+        }
+    )
+    shipped = f" ({', '.join(modules)})" if modules else ""
+    raise RunRefused(
+        f"{facts.ref.display} ships its own Python code{shipped} via auto_map; hfbrowse never runs"
+        " a repository's code unless started with --trust-remote-code, which would let"
+        " transformers import and execute those files."
+    )
+
+
+def _flatten(values: object) -> list[object]:
+    out: list[object] = []
+    for value in values:  # type: ignore[attr-defined]
+        out.extend(value if isinstance(value, list | tuple) else [value])
+    return out
+
+
+def checkpoint_of(files: list[str] | tuple[str, ...]) -> Checkpoint | None:
+    """safetensors first (index or single files); ``.bin`` only when no safetensors exist."""
+    top = [f for f in files if "/" not in f]
+    index = "model.safetensors.index.json"
+    if index in top:
+        return Checkpoint("safetensors", (index,))
+    safetensors = tuple(sorted(f for f in top if f.endswith(".safetensors")))
+    if safetensors:
+        return Checkpoint("safetensors", safetensors)
+    if "pytorch_model.bin.index.json" in top:
+        return Checkpoint("bin", ("pytorch_model.bin.index.json",))
+    bins = tuple(sorted(f for f in top if _BIN.match(f)))
+    if bins:
+        return Checkpoint("bin", bins)
+    return None
+
+
+def local_files(folder: Path) -> list[str]:
+    try:
+        return sorted(p.name for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return []
+
+
+def estimate_bytes(table: TensorTable, dtype: str | None, overhead: float = MEMORY_OVERHEAD) -> int:
+    """Bytes the weights take once loaded in ``dtype`` (``None``/"auto": as stored), plus slack.
+
+    Only floating tensors change size with ``dtype``; integer and packed tensors stay as stored.
+    """
+    target = _DTYPE_SIZES.get(dtype or "auto")
+    total = 0.0
+    for row in table.rows:
+        if target is not None and row.dtype in _FLOAT_DTYPES:
+            total += row.parameters * target
+        else:
+            total += row.nbytes or row.parameters * DTYPE_BYTES.get(row.dtype, 4)
+    return int(total * overhead)
+
+
+def free_memory(device: str) -> tuple[int | None, str]:
+    """Free bytes where the weights will live: the GPU's own memory, otherwise RAM."""
+    if device.startswith("cuda"):
+        try:
+            import torch
+
+            index = torch.device(device).index
+            free, _total = torch.cuda.mem_get_info(index if index is not None else 0)
+            return int(free), f"free memory on {device}"
+        except Exception:
+            return None, f"free memory on {device}"
+    import psutil
+
+    return int(psutil.virtual_memory().available), "available RAM"
+
+
+def confirmations(
+    facts: ModelFacts,
+    checkpoint: Checkpoint | None,
+    table: TensorTable | None,
+    device: str,
+    dtype: str | None,
+) -> list[Confirmation]:
+    """What the user must accept before this model is loaded (empty: load at once)."""
+    asks: list[Confirmation] = []
+    if checkpoint is not None and checkpoint.format == "bin":
+        asks.append(
+            Confirmation(
+                CONFIRM_BIN,
+                f"{facts.ref.display} has only a pickle checkpoint ({', '.join(checkpoint.files)})"
+                ", no safetensors. Pickle files can carry code; it will be loaded with torch's"
+                " weights-only unpickler. Load it?",
+            )
+        )
+    if table is not None and table.rows:
+        need = estimate_bytes(table, dtype)
+        free, where = free_memory(device)
+        if free is not None and need > free:
+            asks.append(
+                Confirmation(
+                    CONFIRM_MEMORY,
+                    f"Loading {facts.ref.display} needs about {human_bytes(need)} (weights"
+                    f" {human_bytes(estimate_bytes(table, dtype, 1.0))}"
+                    f" + {MEMORY_OVERHEAD - 1:.0%}) but {where} is"
+                    f" {human_bytes(free)}. Loading may swap or fail. Load anyway?",
+                )
+            )
+    return asks

@@ -1,0 +1,275 @@
+"""One console run, start to end: checks, download, load (or reuse), the head, the snippet.
+
+The TUI calls ``run`` from a thread worker and the CLI calls it directly; both get the same
+``RunResult``. Whatever the user must accept first comes back as ``NeedsConfirmation`` (before
+any weight byte is read); refusals and bad input are ``RunError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfbrowse.core.checkpoint.tensors import TensorTable
+from hfbrowse.core.console import snippets
+from hfbrowse.core.console.errors import RunCancelled, RunError
+from hfbrowse.core.console.heads.extractive_qa import answer
+from hfbrowse.core.console.heads.features import embed
+from hfbrowse.core.console.heads.fill_mask import fill_mask
+from hfbrowse.core.console.heads.generate import generate
+from hfbrowse.core.console.heads.sequence_classes import classify
+from hfbrowse.core.console.heads.token_classes import classify_tokens
+from hfbrowse.core.console.inputs import require_text
+from hfbrowse.core.console.preflight import (
+    Confirmation,
+    checkpoint_of,
+    confirmations,
+    local_files,
+    refuse_remote_code,
+)
+from hfbrowse.core.console.results import RunResult, Timing
+from hfbrowse.core.console.session import (
+    LoadedModel,
+    LoadKey,
+    ModelSession,
+    gc_paused,
+    load_kwargs,
+    normalise_dtype,
+    resolve_device,
+)
+from hfbrowse.core.console.settings import (
+    GENERATION_HEADS,
+    GenerationSettings,
+    apply_overrides,
+    defaults_for,
+)
+from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, OfflineError
+from hfbrowse.core.heads.resolve import HEAD_NAMES
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model import ModelFacts, load_tensors
+
+ProgressFn = Callable[[str, int | None, int | None], None]  # label, done, total (None: unknown)
+
+
+class NeedsConfirmation(RunError):
+    """The run waits for the user to accept each of ``asks`` (then run again with them)."""
+
+    def __init__(self, asks: list[Confirmation]) -> None:
+        super().__init__(" ".join(a.question for a in asks))
+        self.asks = tuple(asks)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    head: str
+    text: str
+    overrides: dict[str, Any] = field(default_factory=dict)  # from /set
+    device: str | None = None
+    dtype: str | None = None
+    trust_remote_code: bool = False
+    confirmed: frozenset[str] = frozenset()
+
+
+@dataclass
+class RunHooks:
+    """How a run reports back while it works; all optional, all called from the run's thread."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: ProgressFn | None = None
+    on_text: Callable[[str], None] | None = None  # the generated text so far (streaming)
+
+
+def runnable_head(facts: ModelFacts, head: str | None, trust_remote_code: bool) -> str:
+    """The head a run will use, or why the model cannot run (remote code is refused first).
+
+    With --trust-remote-code, a model whose classes exist only in its repo runs the Auto class
+    its ``auto_map`` names.
+    """
+    refuse_remote_code(facts, trust_remote_code)
+    auto_map = facts.config.get("auto_map")
+    remote_heads = [h for h in HEAD_NAMES if isinstance(auto_map, dict) and h in auto_map]
+    if trust_remote_code and remote_heads and (head is None or head in remote_heads):
+        return head or remote_heads[0]
+    if head is None:
+        raise RunError(f"no text head to run: {facts.heads.reason}")
+    if facts.heads.option(head) is None:
+        raise RunError(
+            f"{head} has no class for model_type {facts.model_type!r}: press h for another head"
+        )
+    return head
+
+
+def settings_for(loaded: LoadedModel, overrides: dict[str, Any]) -> GenerationSettings:
+    """The model's generation defaults with the user's ``/set`` values on top."""
+    return apply_overrides(defaults_for(loaded.key.head, loaded.generation_config), overrides)
+
+
+def run(
+    request: RunRequest,
+    facts: ModelFacts,
+    session: ModelSession,
+    gateway: HubGateway,
+    table: TensorTable | None = None,
+    hooks: RunHooks | None = None,
+) -> RunResult:
+    hooks = hooks or RunHooks()
+    require_text(request.text)
+    runnable_head(facts, request.head, request.trust_remote_code)
+    dtype = normalise_dtype(request.dtype)
+    ref = facts.ref
+    with gc_paused(when="torch" not in sys.modules):
+        device = resolve_device(request.device)  # the first call imports torch
+    key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
+    loaded = session.get(key)
+    fresh = loaded is None
+    if loaded is None:
+        with gc_paused():
+            loaded = _load(key, request, facts, session, gateway, table, hooks)
+    notices: list[str] = []
+    started = time.perf_counter()
+    output, body = _run_head(loaded, request, hooks, notices)
+    run_s = time.perf_counter() - started
+    snippet = snippets.full(
+        snippets.SnippetModel(
+            model_id=ref.id,
+            revision=ref.revision,
+            head=request.head,
+            device=device,
+            load_kwargs=load_kwargs(loaded.checkpoint, dtype, request.trust_remote_code),
+        ),
+        body,
+    )
+    return RunResult(
+        model=ref.id,
+        head=request.head,
+        model_class=loaded.model_class,
+        device=device,
+        dtype=loaded.dtype,
+        input=request.text,
+        output=output,
+        timing=Timing(loaded.load_s if fresh else None, run_s, getattr(output, "new_tokens", None)),
+        notices=tuple(notices),
+        snippet=snippet,
+    )
+
+
+def _load(
+    key: LoadKey,
+    request: RunRequest,
+    facts: ModelFacts,
+    session: ModelSession,
+    gateway: HubGateway,
+    table: TensorTable | None,
+    hooks: RunHooks,
+) -> LoadedModel:
+    files = _repo_files(facts, gateway)
+    checkpoint = checkpoint_of(files)
+    if checkpoint is None:
+        raise RunError(
+            f"{facts.ref.display} has no weights to load (no safetensors, no pytorch_model.bin)"
+        )
+    if table is None:
+        table = _tensor_table(facts, gateway, key.head)
+    asks = [
+        ask
+        for ask in confirmations(facts, checkpoint, table, key.device, key.dtype)
+        if ask.key not in request.confirmed
+    ]
+    if asks:
+        raise NeedsConfirmation(asks)
+    if facts.ref.is_local:
+        folder = Path(facts.ref.id)
+    else:
+        from hfbrowse.core.console.download import fetch_model
+
+        folder = fetch_model(
+            facts.ref,
+            gateway,
+            facts.hub.sha if facts.hub else None,
+            tuple(files),
+            checkpoint,
+            lambda label, done, total: _report(hooks, f"downloading {label}", done, total),
+            hooks.cancel,
+        )
+    if hooks.cancel.is_set():
+        raise RunCancelled("stopped before loading the model")
+    _report(hooks, f"loading {facts.ref.display} ({key.head}) on {key.device}", None, None)
+    loaded = session.load(key, folder, checkpoint)
+    if hooks.cancel.is_set():
+        raise RunCancelled("stopped: the model is loaded, the run did not start")
+    return loaded
+
+
+def _report(hooks: RunHooks, label: str, done: int | None, total: int | None) -> None:
+    if hooks.progress is not None:
+        hooks.progress(label, done, total)
+
+
+def _repo_files(facts: ModelFacts, gateway: HubGateway) -> list[str]:
+    """The repo's top-level file names: the folder, the Hub's listing, or the cached snapshot."""
+    ref = facts.ref
+    if ref.is_local:
+        return local_files(Path(ref.id))
+    if facts.hub is not None and facts.hub.siblings:
+        return list(facts.hub.siblings)
+    if not gateway.offline:
+        try:
+            revision = facts.hub.sha if facts.hub else ref.revision
+            return list(gateway.api().list_repo_files(ref.id, revision=revision))
+        except Exception as exc:
+            err = gateway.translate(exc, ref, "file list")
+            if not isinstance(err, OfflineError):
+                raise err from None
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(ref.id, "config.json", revision=ref.revision)
+    return local_files(Path(cached).parent) if isinstance(cached, str) else []
+
+
+def _tensor_table(facts: ModelFacts, gateway: HubGateway, head: str) -> TensorTable | None:
+    """The checkpoint's table (headers), or the head built on the meta device for .bin repos."""
+    try:
+        return load_tensors(facts, gateway)
+    except NoCheckpoint:
+        from hfbrowse.core.heads.meta_model import meta_tensor_table
+
+        try:
+            return meta_tensor_table(facts.config, head)
+        except Exception:
+            return None
+    except HFBrowseError:
+        return None
+
+
+def _run_head(
+    loaded: LoadedModel, request: RunRequest, hooks: RunHooks, notices: list[str]
+) -> tuple[Any, str]:
+    import torch
+
+    head = request.head
+    try:
+        if head in GENERATION_HEADS:
+            settings = settings_for(loaded, request.overrides)
+            return generate(loaded, request.text, settings, hooks.cancel, hooks.on_text, notices)
+        return _RUNNERS[head](loaded, request.text, notices)
+    except torch.OutOfMemoryError:
+        raise RunError(
+            f"out of memory on {loaded.key.device}: try a shorter input, fewer max_new_tokens"
+            " or --dtype float16"
+        ) from None
+    except MemoryError:
+        raise RunError("out of memory (RAM): try a shorter input") from None
+
+
+_RUNNERS: dict[str, Callable[..., tuple[Any, str]]] = {
+    "AutoModelForMaskedLM": fill_mask,
+    "AutoModelForQuestionAnswering": answer,
+    "AutoModelForTokenClassification": classify_tokens,
+    "AutoModelForSequenceClassification": classify,
+    "AutoModel": embed,
+}

@@ -1,0 +1,249 @@
+"""One loaded model at a time: device and dtype choice, loading safely, freeing on switch.
+
+The console keeps the last model loaded so the next run costs only its own compute; asking for
+another model, head, device or dtype frees it first (a laptop cannot hold two). Loading rules:
+safetensors when the checkpoint has them (``use_safetensors=True``), otherwise torch's
+weights-only unpickler (``weights_only=True``, after the user agreed), and repository code only
+with ``trust_remote_code``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfbrowse.core.console.errors import RunError
+from hfbrowse.core.console.preflight import Checkpoint
+
+DTYPE_NAMES = {
+    "auto": "auto",
+    "float32": "float32",
+    "fp32": "float32",
+    "float": "float32",
+    "f32": "float32",
+    "float16": "float16",
+    "fp16": "float16",
+    "half": "float16",
+    "f16": "float16",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+}
+
+
+@contextlib.contextmanager
+def gc_paused(when: bool = True) -> Iterator[None]:
+    """Pause the cyclic GC while torch/transformers are imported and a model is loaded.
+
+    Those imports create millions of objects, so full collections run over and over, each
+    holding the GIL for 100-200 ms (measured): the UI thread freezes. Afterwards, one
+    collection of generation 0 (which, with the GC off, holds exactly what was made meanwhile)
+    drops the garbage cycles made during the load — a traceback caught while importing a model
+    family holds frames that hold the model (seen with GPT-2), and frozen, it would never be
+    freed — then everything alive (modules, classes, the model) is frozen out of later
+    collections, which keeps them short. Measured: that collection takes ~0.2 s after the first
+    load of a process (torch and transformers imported) and ~0 ms after later loads.
+    """
+    if not when:
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(0)
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def normalise_dtype(name: str | None) -> str:
+    """``None`` → ``"auto"`` (the checkpoint's dtype); ``fp16`` → ``float16``; else RunError."""
+    key = (name or "auto").strip().lower().removeprefix("torch.")
+    if key not in DTYPE_NAMES:
+        raise RunError(f"unknown dtype {name!r}; use auto, float32, float16 or bfloat16")
+    return DTYPE_NAMES[key]
+
+
+def resolve_device(requested: str | None) -> str:
+    """``None``/``auto`` → cuda, then mps, then cpu; an explicit device must exist here."""
+    import torch
+
+    text = (requested or "auto").strip().lower()
+    if text == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise RunError(
+            f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps"
+        ) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RunError(f"--device {requested}: this torch build sees no CUDA GPU")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            count = torch.cuda.device_count()
+            raise RunError(f"--device {requested}: only {count} CUDA device(s) here")
+    if device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise RunError(f"--device {requested}: MPS is not available here")
+    return str(device)
+
+
+@dataclass(frozen=True)
+class LoadKey:
+    """What identifies a loaded model: another value of any field means another load."""
+
+    model: str
+    revision: str | None
+    head: str
+    device: str
+    dtype: str
+    trust_remote_code: bool
+
+
+@dataclass
+class LoadedModel:
+    key: LoadKey
+    model: Any
+    tokenizer: Any
+    folder: Path
+    checkpoint: Checkpoint
+    load_s: float
+    dtype: str  # the dtype the weights ended up in, e.g. "float32"
+    generation_config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_class(self) -> str:
+        return type(self.model).__name__
+
+
+def load_kwargs(checkpoint: Checkpoint, dtype: str, trust_remote_code: bool) -> dict[str, Any]:
+    """``from_pretrained`` keyword arguments, as the snippet prints them (dtype as a name)."""
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if checkpoint.format == "safetensors":
+        kwargs["use_safetensors"] = True
+    else:
+        kwargs["use_safetensors"] = False
+        kwargs["weights_only"] = True
+    if trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    return kwargs
+
+
+class ModelSession:
+    """Holds the one loaded model; used by one run at a time (the console runs serially)."""
+
+    def __init__(self) -> None:
+        self._loaded: LoadedModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self._loaded
+
+    def get(self, key: LoadKey) -> LoadedModel | None:
+        loaded = self._loaded
+        return loaded if loaded is not None and loaded.key == key else None
+
+    def load(self, key: LoadKey, folder: Path, checkpoint: Checkpoint) -> LoadedModel:
+        """Free whatever is loaded, then load tokenizer and model from ``folder``."""
+        with self._lock:
+            self.unload()
+            started = time.perf_counter()
+            tokenizer = _load_tokenizer(folder, key.trust_remote_code)
+            model = _load_model(key, folder, checkpoint)
+            loaded = LoadedModel(
+                key=key,
+                model=model,
+                tokenizer=tokenizer,
+                folder=folder,
+                checkpoint=checkpoint,
+                load_s=time.perf_counter() - started,
+                dtype=str(getattr(model, "dtype", "")).removeprefix("torch."),
+                generation_config=_generation_dict(model),
+            )
+            self._loaded = loaded
+            return loaded
+
+    def unload(self) -> None:
+        """Drop the model and give its memory back (RAM, and the CUDA cache when used)."""
+        if self._loaded is None:
+            return
+        on_cuda = self._loaded.key.device.startswith("cuda")
+        self._loaded = None
+        gc.collect()  # cheap: what gc_paused froze is not scanned
+        if on_cuda:
+            import torch
+
+            torch.cuda.empty_cache()
+
+
+def _load_tokenizer(folder: Path, trust_remote_code: bool) -> Any:
+    from hfbrowse.core.heads.meta_model import import_transformers
+
+    transformers = import_transformers()
+    try:
+        return transformers.AutoTokenizer.from_pretrained(
+            str(folder), trust_remote_code=trust_remote_code
+        )
+    except Exception as exc:
+        raise RunError(f"cannot load a tokenizer from {folder.name}: {one_line(exc)}") from None
+
+
+def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
+    import torch
+
+    from hfbrowse.core.heads.meta_model import import_transformers
+
+    transformers = import_transformers()
+    auto_class = getattr(transformers, key.head)
+    kwargs = load_kwargs(checkpoint, key.dtype, key.trust_remote_code)
+    if key.dtype != "auto":
+        kwargs["dtype"] = getattr(torch, key.dtype)
+    try:
+        model = auto_class.from_pretrained(str(folder), **kwargs)
+    except torch.OutOfMemoryError:
+        raise RunError(f"out of memory loading the model on {key.device}") from None
+    except MemoryError:
+        raise RunError("out of memory loading the model (RAM)") from None
+    except Exception as exc:
+        raise RunError(f"{key.head} could not load {folder.name}: {one_line(exc)}") from None
+    try:
+        model.to(key.device)
+    except torch.OutOfMemoryError:
+        del model
+        gc.collect()
+        raise RunError(f"out of memory moving the model to {key.device}") from None
+    model.eval()
+    return model
+
+
+def one_line(exc: BaseException, limit: int = 240) -> str:
+    """A library exception as one line: its text with line breaks folded, or its type."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _generation_dict(model: Any) -> dict[str, Any]:
+    gen = getattr(model, "generation_config", None)
+    if gen is None:
+        return {}
+    try:
+        return dict(gen.to_diff_dict())
+    except Exception:
+        return {}

@@ -1,0 +1,318 @@
+"""Talking to the Hub (or a cache of it) through huggingface_hub, and nothing else.
+
+Every network call here is bounded: ``model_info`` (which never retries) runs first with a short
+timeout and decides whether this process is online. Once a connection fails the gateway stays
+offline and serves the HF cache, so a missing network costs one fast failure, not 20 s of retries.
+Errors are translated into the core's typed errors with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfbrowse.core.checkpoint.safetensors import HeaderTensor, SafetensorsHeader
+from hfbrowse.core.errors import (
+    GatedModel,
+    HFBrowseError,
+    ModelNotFound,
+    NoCheckpoint,
+    OfflineError,
+)
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.paths import header_cache_dir
+
+PROBE_TIMEOUT_S = 2.0
+SLOW_READ_TIMEOUT_S = 20.0
+ETAG_TIMEOUT_S = 10.0  # huggingface_hub's default
+
+
+@dataclass(frozen=True)
+class HubFacts:
+    """What the Hub says about a repo beyond its files."""
+
+    repo_id: str
+    sha: str | None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    auto_model: str | None = None
+    gated: str | bool = False
+    private: bool = False
+    downloads: int | None = None
+    likes: int | None = None
+    siblings: tuple[str, ...] = ()
+    safetensors_total: int | None = None
+
+
+@dataclass
+class HubGateway:
+    """The session's view of the Hub: endpoint, token, and whether it is reachable."""
+
+    endpoint: str | None = None
+    token: str | None = None
+    offline: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_env(cls, offline: bool = False) -> HubGateway:
+        from huggingface_hub import constants
+
+        return cls(
+            endpoint=constants.ENDPOINT,
+            token=os.environ.get("HF_TOKEN") or None,
+            offline=offline or constants.HF_HUB_OFFLINE,
+        )
+
+    def api(self) -> Any:
+        from huggingface_hub import HfApi
+
+        return HfApi(endpoint=self.endpoint, token=self.token)
+
+    def go_offline(self) -> None:
+        with self._lock:
+            self.offline = True
+
+    # -- repo facts -------------------------------------------------------------------------
+    def model_facts(self, ref: ModelRef) -> HubFacts | None:
+        """``model_info`` or None when offline (detected here, in ≤ PROBE_TIMEOUT_S)."""
+        if self.offline:
+            return None
+        try:
+            info = self._model_info(ref)
+        except Exception as exc:
+            err = self.translate(exc, ref)
+            if isinstance(err, OfflineError):
+                self.go_offline()
+                return None
+            raise err from None
+        tinfo = getattr(info, "transformers_info", None)
+        st = getattr(info, "safetensors", None)
+        return HubFacts(
+            repo_id=info.id,
+            sha=info.sha,
+            pipeline_tag=info.pipeline_tag,
+            library_name=info.library_name,
+            auto_model=getattr(tinfo, "auto_model", None) if tinfo else None,
+            gated=info.gated or False,
+            private=bool(info.private),
+            downloads=info.downloads,
+            likes=info.likes,
+            siblings=tuple(s.rfilename for s in info.siblings or ()),
+            safetensors_total=getattr(st, "total", None) if st else None,
+        )
+
+    def _model_info(self, ref: ModelRef) -> Any:
+        """Connecting must succeed within PROBE_TIMEOUT_S (else: offline). A server that answered
+        the connection but is slow to send a big repo's listing gets one longer try instead of
+        sending the session offline."""
+        api = self.api()
+        try:
+            return api.model_info(ref.id, revision=ref.revision, timeout=PROBE_TIMEOUT_S)
+        except Exception as exc:
+            if "ReadTimeout" not in {c.__name__ for c in type(exc).__mro__}:
+                raise
+        return api.model_info(ref.id, revision=ref.revision, timeout=SLOW_READ_TIMEOUT_S)
+
+    def fetch_file(self, ref: ModelRef, filename: str) -> Path:
+        """A small file of the repo, from the cache when offline (or when the Hub is down)."""
+        from huggingface_hub import hf_hub_download, try_to_load_from_cache
+
+        if not self.offline:
+            try:
+                return Path(
+                    hf_hub_download(
+                        ref.id,
+                        filename,
+                        revision=ref.revision,
+                        endpoint=self.endpoint,
+                        token=self.token,
+                        etag_timeout=ETAG_TIMEOUT_S,  # reachability was probed by model_info
+                    )
+                )
+            except Exception as exc:
+                err = self.translate(exc, ref, filename)
+                if not isinstance(err, OfflineError):
+                    raise err from None
+                self.go_offline()
+        cached = try_to_load_from_cache(ref.id, filename, revision=ref.revision)
+        if isinstance(cached, str):
+            return Path(cached)
+        raise OfflineError(
+            f"Offline, and {filename} of {ref.id} is not in the local cache"
+            " (open it once with a network to cache it)."
+        )
+
+    # -- safetensors headers ----------------------------------------------------------------
+    def safetensors_headers(
+        self, ref: ModelRef, sha: str | None, siblings: tuple[str, ...] = ()
+    ) -> list[SafetensorsHeader]:
+        """Headers by exact ranged reads, cached under hfbrowse's folder for offline use."""
+        if not self.offline:
+            try:
+                headers = self._fetch_headers(ref, sha, siblings)
+            except Exception as exc:
+                err = self.translate(exc, ref, "safetensors headers")
+                if not isinstance(err, OfflineError):
+                    raise err from None
+                self.go_offline()
+            else:
+                _store_headers(ref, sha, headers)
+                return headers
+        cached = _load_headers(ref, sha)
+        if cached is not None:
+            return cached
+        snapshot = _cached_checkpoint_folder(ref)
+        if snapshot is not None:
+            from hfbrowse.core.checkpoint.safetensors import read_local_header
+            from hfbrowse.core.checkpoint.tensors import local_safetensors_files
+
+            return [read_local_header(p) for p in local_safetensors_files(snapshot)]
+        raise OfflineError(f"Offline, and the tensor headers of {ref.id} were never cached.")
+
+    def _fetch_headers(
+        self, ref: ModelRef, sha: str | None, siblings: tuple[str, ...]
+    ) -> list[SafetensorsHeader]:
+        from hfbrowse.core.hub.remote_headers import fetch_headers, shard_names
+
+        revision = sha or ref.revision
+        index = "model.safetensors.index.json"
+        if index in siblings or (not siblings and self._exists(ref, index, revision)):
+            files = shard_names(self.fetch_file(ref, index))
+        elif "model.safetensors" in siblings or not siblings:
+            files = ["model.safetensors"]
+        else:
+            files = sorted(s for s in siblings if s.endswith(".safetensors") and "/" not in s)
+        if not files:
+            raise NoCheckpoint(f"No safetensors checkpoint in {ref.id}.")
+        return fetch_headers(
+            ref.id,
+            files,
+            revision=revision,
+            endpoint=self.endpoint,
+            token=self.token,
+            timeout=PROBE_TIMEOUT_S * 5,
+        )
+
+    def _exists(self, ref: ModelRef, filename: str, revision: str | None) -> bool:
+        return bool(self.api().file_exists(ref.id, filename, revision=revision))
+
+    # -- errors -----------------------------------------------------------------------------
+    def translate(self, exc: Exception, ref: ModelRef, what: str = "") -> HFBrowseError:
+        """Map huggingface_hub/httpx exceptions to the core's errors (one readable line)."""
+        from huggingface_hub import errors as hf
+
+        name = ref.id
+        if isinstance(exc, HFBrowseError):
+            return exc
+        if isinstance(exc, hf.GatedRepoError):
+            return GatedModel(
+                f"{name} is gated: accept its terms on the Hub page and set HF_TOKEN"
+                " (or `hf auth login`)."
+            )
+        if isinstance(exc, hf.RepositoryNotFoundError):
+            return ModelNotFound(
+                f"{name}: no such model on the Hub (if it is private, set HF_TOKEN)."
+            )
+        if isinstance(exc, hf.RevisionNotFoundError):
+            return ModelNotFound(f"{name}: revision {ref.revision!r} not found.")
+        if isinstance(exc, hf.NotASafetensorsRepoError):
+            return NoCheckpoint(f"{name} has no safetensors checkpoint.")
+        if isinstance(exc, hf.RemoteEntryNotFoundError | hf.EntryNotFoundError):
+            return ModelNotFound(f"{name} has no {what or 'such file'}.")
+        if isinstance(exc, hf.SafetensorsParsingError):
+            from hfbrowse.core.errors import MalformedHeader
+
+            return MalformedHeader(f"{name}: unreadable safetensors header ({exc}).")
+        if isinstance(exc, hf.OfflineModeIsEnabled | hf.LocalEntryNotFoundError):
+            return OfflineError(f"Offline: {name} cannot be fetched ({what or 'model info'}).")
+        if isinstance(exc, hf.HfHubHTTPError):
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status in (401, 403):
+                return GatedModel(f"{name}: access denied (HTTP {status}); set HF_TOKEN.")
+            return HFBrowseError(f"{name}: the Hub answered HTTP {status}.")
+        if _is_connection_error(exc):
+            return OfflineError(f"No network: the Hub cannot be reached ({type(exc).__name__}).")
+        return HFBrowseError(f"{name}: {type(exc).__name__}: {exc}")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    names = {c.__name__ for c in type(exc).__mro__}
+    markers = {"ConnectError", "ConnectTimeout", "TimeoutException", "NetworkError", "ReadTimeout"}
+    return bool(names & markers) or isinstance(exc, ConnectionError | TimeoutError)
+
+
+def _cached_checkpoint_folder(ref: ModelRef) -> Path | None:
+    """The cached snapshot folder when the checkpoint itself (all shards) is in the HF cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("model.safetensors.index.json", "model.safetensors"):
+        cached = try_to_load_from_cache(ref.id, name, revision=ref.revision)
+        if isinstance(cached, str):
+            folder = Path(cached).parent
+            if name.endswith(".json"):
+                try:
+                    shards = set(json.loads(Path(cached).read_text())["weight_map"].values())
+                except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                    return None
+                if not all((folder / s).is_file() for s in shards):
+                    return None
+            return folder
+    return None
+
+
+def _from_hub_meta(filename: str, file_meta: Any) -> SafetensorsHeader:
+    tensors = tuple(
+        HeaderTensor(name, t.dtype, tuple(t.shape), tuple(t.data_offsets))
+        for name, t in file_meta.tensors.items()
+    )
+    tensors = tuple(sorted(tensors, key=lambda t: t.data_offsets))
+    return SafetensorsHeader(filename, tensors, dict(file_meta.metadata or {}), 0)
+
+
+def _header_cache_file(ref: ModelRef, sha: str | None) -> Path:
+    return header_cache_dir() / ref.id.replace("/", "--") / f"{sha or ref.revision or 'main'}.json"
+
+
+def _store_headers(ref: ModelRef, sha: str | None, headers: list[SafetensorsHeader]) -> None:
+    doc = {
+        h.file: {
+            "metadata": h.metadata,
+            "tensors": [[t.name, t.dtype, list(t.shape), list(t.data_offsets)] for t in h.tensors],
+        }
+        for h in headers
+    }
+    paths = [_header_cache_file(ref, sha)]
+    if sha and ref.revision in (None, "main"):
+        paths.append(_header_cache_file(ref, None))  # lets offline opens by name find it
+    for path in paths:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            return  # a read-only cache only costs the offline convenience
+
+
+def _load_headers(ref: ModelRef, sha: str | None) -> list[SafetensorsHeader] | None:
+    for path in (_header_cache_file(ref, sha), _header_cache_file(ref, None)):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            return [
+                SafetensorsHeader(
+                    file,
+                    tuple(
+                        HeaderTensor(n, d, tuple(s), tuple(o)) for n, d, s, o in entry["tensors"]
+                    ),
+                    entry.get("metadata", {}),
+                    0,
+                )
+                for file, entry in doc.items()
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None

@@ -1,0 +1,92 @@
+"""Safetensors headers of Hub files by exact ranged reads: zero weight bytes cross the wire.
+
+huggingface_hub's ``get_safetensors_metadata`` asks for ``bytes=0-100000`` first, which for any
+file whose header is shorter than that downloads weights too (all of a small model). Here each
+file costs two small GETs instead: ``bytes=0-7`` (the length, and the file size from
+``Content-Range``), then exactly ``bytes=8-<8+n-1>``. Shards are read in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hfbrowse.core.checkpoint.safetensors import SafetensorsHeader, header_length, parse_header_json
+from hfbrowse.core.errors import MalformedHeader
+
+_CONTENT_RANGE = re.compile(r"bytes \d+-\d+/(\d+)")
+MAX_PARALLEL = 8
+
+
+def _ranged_get(url: str, headers: dict[str, str], start: int, end: int, timeout: float) -> tuple:
+    from huggingface_hub.utils import get_session, hf_raise_for_status
+
+    response = get_session().get(
+        url, headers={**headers, "range": f"bytes={start}-{end}"}, timeout=timeout
+    )
+    hf_raise_for_status(response)
+    body = response.content
+    total = None
+    match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+    if match:
+        total = int(match.group(1))
+    elif response.status_code == 200:  # server ignored Range: the body is the whole file
+        total = len(body)
+        body = body[start : end + 1]
+    return body, total
+
+
+def fetch_header(
+    repo_id: str,
+    filename: str,
+    *,
+    revision: str | None,
+    endpoint: str | None,
+    token: str | None,
+    timeout: float = 10.0,
+) -> SafetensorsHeader:
+    """One file's header: the 8-byte length, checked against the file size, then the header."""
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.utils import build_hf_headers
+
+    url = hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint)
+    headers = build_hf_headers(token=token)
+    prefix, total = _ranged_get(url, headers, 0, 7, timeout)
+    length = header_length(prefix, total, filename)
+    raw, _ = _ranged_get(url, headers, 8, 8 + length - 1, timeout)
+    if len(raw) != length:
+        raise MalformedHeader(f"{filename}: server sent {len(raw)} of {length} header bytes.")
+    return parse_header_json(raw, filename, total)
+
+
+def shard_names(index_path: Path) -> list[str]:
+    """Shard file names from a downloaded ``model.safetensors.index.json``."""
+    try:
+        weight_map = json.loads(index_path.read_text(encoding="utf-8"))["weight_map"]
+        return sorted(set(weight_map.values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MalformedHeader(f"{index_path.name}: unreadable index ({exc}).") from None
+
+
+def fetch_headers(
+    repo_id: str,
+    filenames: list[str],
+    *,
+    revision: str | None,
+    endpoint: str | None,
+    token: str | None,
+    timeout: float = 10.0,
+) -> list[SafetensorsHeader]:
+    """Headers of several files, read concurrently, returned in ``filenames`` order."""
+
+    def one(name: str) -> SafetensorsHeader:
+        return fetch_header(
+            repo_id, name, revision=revision, endpoint=endpoint, token=token, timeout=timeout
+        )
+
+    if len(filenames) == 1:
+        return [one(filenames[0])]
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(filenames))) as pool:
+        return list(pool.map(one, filenames))

@@ -1,0 +1,187 @@
+"""Rich renderables for console results: one function per head's output.
+
+Pure functions of the frozen results (no widgets, no state), so the screen, the snapshot tests
+and any future export draw the same thing. Timings are a separate line the pane can hide, which
+keeps snapshots deterministic.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.text import Text
+
+from hfbrowse.core.console.results import (
+    AnswerSpan,
+    FeaturesOutput,
+    FillMaskOutput,
+    GenerationOutput,
+    RunResult,
+    SequenceClassesOutput,
+    TokenClassesOutput,
+)
+
+BAR_WIDTH = 24
+SNIPPET_THEME = "monokai"
+GENERATED = "bold"  # the continuation, against the dim prompt
+ENTITY_STYLES = ("bold black on cyan", "bold black on yellow", "bold black on green")
+ENTITY_STYLES += ("bold black on magenta", "bold white on blue", "bold white on red")
+
+
+def bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A fixed-width bar in eighths: ``███▍          ``."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    eighths = max(round(fraction * width * 8), 1 if fraction > 0 else 0)  # never hide a p > 0
+    full, part = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[part] if part else ""
+    return ("█" * full + partial).ljust(width)
+
+
+def percent(p: float) -> str:
+    return f"{p * 100:5.1f}%"
+
+
+def prompt_line(text: str) -> Text:
+    line = Text("› ", style="bold cyan")
+    line.append(text, style="bold")
+    return line
+
+
+def streaming(prompt: str, generated: str, continuation: bool = True) -> Text:
+    out = Text(prompt, style="dim") if continuation else Text("→ ", style="bold cyan")
+    out.append(generated, style=GENERATED)
+    out.append(" ▌", style="blink bold cyan")
+    return out
+
+
+def render_output(result: RunResult) -> RenderableType:
+    out = result.output
+    if isinstance(out, GenerationOutput):
+        return generation(out)
+    if isinstance(out, FillMaskOutput):
+        return fill_mask(out)
+    if isinstance(out, AnswerSpan):
+        return answer(out)
+    if isinstance(out, TokenClassesOutput):
+        return token_classes(out)
+    if isinstance(out, SequenceClassesOutput):
+        return sequence_classes(out)
+    return features(out)
+
+
+def generation(out: GenerationOutput) -> Text:
+    text = Text(out.prompt, style="dim") if out.continuation else Text("→ ", style="bold cyan")
+    text.append(out.text, style=GENERATED)
+    if not out.text.strip():
+        text.append("  (only special tokens were generated)", style="italic dim")
+    if out.stopped:
+        text.append("  ⏹ stopped", style="bold yellow")
+    return text
+
+
+def fill_mask(out: FillMaskOutput) -> Group:
+    parts: list[RenderableType] = []
+    for number, mask in enumerate(out.masks, 1):
+        parts.append(Text(f"{out.mask_token} #{number} (token {mask.token_index})", style="bold"))
+        width = max((len(c.token) for c in mask.candidates), default=4)
+        for c in mask.candidates:
+            row = Text(
+                f"  {c.token:<{width}}  ", style="bold green" if c is mask.candidates[0] else ""
+            )
+            row.append(bar(c.probability), style="green")
+            row.append(f" {percent(c.probability)}")
+            parts.append(row)
+    filled = Text("filled: ", style="dim")
+    filled.append(out.filled)
+    parts.append(filled)
+    return Group(*parts)
+
+
+def answer(out: AnswerSpan) -> Group:
+    head = Text("answer: ", style="bold")
+    head.append(repr(out.answer), style="bold green")
+    head.append(f"  score {out.score:.4f}  chars {out.start}–{out.end}", style="dim")
+    context = Text(out.context)
+    context.stylize("bold black on green", out.start, out.end)
+    return Group(head, context)
+
+
+def entity_style(kind: str, kinds: list[str]) -> str:
+    if kind not in kinds:
+        kinds.append(kind)
+    return ENTITY_STYLES[kinds.index(kind) % len(ENTITY_STYLES)]
+
+
+def token_classes(out: TokenClassesOutput) -> Group:
+    kinds: list[str] = []
+    inline = Text()
+    cursor = 0
+    for entity in out.entities:
+        inline.append(out.text[cursor : entity.start])
+        style = entity_style(entity.type, kinds)
+        inline.append(out.text[entity.start : entity.end], style=style)
+        inline.append(f" {entity.type}", style=style.replace("bold ", "").replace("black", "dim"))
+        cursor = entity.end
+    inline.append(out.text[cursor:])
+    if not out.entities:
+        inline.append("   (no entities)", style="italic dim")
+    tokens = Text()
+    for token in out.tokens:
+        tokens.append(token.token)
+        tokens.append("/", style="dim")
+        outside = token.label.upper() == "O"
+        tokens.append(token.label, style="dim" if outside else "bold")
+        tokens.append("  ")
+    return Group(inline, tokens)
+
+
+def sequence_classes(out: SequenceClassesOutput) -> Group:
+    width = max((len(s.label) for s in out.labels), default=5)
+    rows: list[RenderableType] = []
+    for score in out.labels:
+        row = Text(f"{score.label:<{width}}  ", style="bold" if score is out.labels[0] else "")
+        row.append(bar(score.probability), style="magenta")
+        row.append(f" {percent(score.probability)}")
+        rows.append(row)
+    if out.multi_label:
+        rows.append(Text("multi-label: independent sigmoid per label", style="italic dim"))
+    return Group(*rows)
+
+
+def features(out: FeaturesOutput) -> Group:
+    rows: list[RenderableType] = [
+        Text(f"last_hidden_state {tuple(out.shape)}  (batch, tokens, hidden)", style="bold")
+    ]
+    for emb in out.embeddings:
+        first = ", ".join(f"{v:+.3f}" for v in emb.first)
+        row = Text(f"{emb.text!r}: ", style="dim")
+        row.append(f"mean-pooled over {emb.tokens} tokens · dim {emb.dim} · norm {emb.norm:.3f}")
+        row.append(f" · [{first}, …]", style="dim")
+        rows.append(row)
+    if out.cosine is not None:
+        row = Text("cosine similarity ", style="bold")
+        row.append(bar((out.cosine + 1) / 2), style="cyan")
+        row.append(f" {out.cosine:+.4f}", style="bold")
+        rows.append(row)
+    return Group(*rows)
+
+
+def timing_line(result: RunResult) -> Text:
+    t = result.timing
+    parts = []
+    if t.load_s is not None:
+        parts.append(f"loaded in {t.load_s:.2f} s")
+    parts.append(f"ran in {t.run_s * 1000:.0f} ms" if t.run_s < 1 else f"ran in {t.run_s:.2f} s")
+    if t.new_tokens is not None:
+        rate = t.tokens_per_s
+        parts.append(f"{t.new_tokens} tokens" + (f", {rate:.1f} tokens/s" if rate else ""))
+    parts.append(f"{result.device} {result.dtype}")
+    return Text(" · ".join(parts), style="dim")
+
+
+def notices(result: RunResult) -> list[Text]:
+    return [Text(f"note: {n}", style="yellow") for n in result.notices]
+
+
+def snippet(code: str) -> Syntax:
+    return Syntax(code, "python", theme=SNIPPET_THEME, background_color="default", word_wrap=True)

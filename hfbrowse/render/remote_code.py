@@ -1,0 +1,62 @@
+"""A repo's own code drawn in the source pane, under a banner that says it was not run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from hfbrowse.core.source.remote_code import RemoteCode
+from hfbrowse.ui.panes.source import SYNTAX_THEME
+
+EXPLAIN = (
+    "This repo ships its own Python code (auto_map in config.json). transformers imports it only"
+    " with trust_remote_code=True; hfbrowse downloaded it as plain files and parsed it with ast."
+    " Read it before you trust it."
+)
+
+
+def banner(remote: RemoteCode) -> Text:
+    return Text(f" {remote.banner} ", style="bold white on red")
+
+
+def _code(text: str, start: int = 1) -> Syntax:
+    return Syntax(
+        text, "python", theme=SYNTAX_THEME, line_numbers=True, start_line=start,
+        word_wrap=False, background_color="default", dedent=False,
+    )  # fmt: skip
+
+
+def render_remote(remote: RemoteCode) -> RenderableType:
+    """Banner, the auto_map classes located, their methods, then every file in full."""
+    parts: list[RenderableType] = [Text(EXPLAIN, style="italic"), Text("")]
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
+    table.add_column("auto_map", overflow="fold")
+    table.add_column("class", overflow="fold")
+    table.add_column("where", style="dim", overflow="fold")
+    for found in remote.classes:
+        e = found.entry
+        where = f"{found.file}:{found.line}" if found.file else f"{e.module}.py: not found"
+        where = f"{e.repo}: {where}" if e.repo else where
+        table.add_row(e.auto_class, e.class_name, where)
+    parts += [table, Text("")]
+    for found in remote.classes:
+        for method in found.source.methods:
+            head = Text()
+            head.append(f"{found.entry.class_name}.{method.name}", style="bold yellow")
+            if method.defining_class != found.entry.class_name:
+                head.append(f"  inherited from {method.defining_class}", style="italic magenta")
+            head.append(f"  {Path(method.file).name}:{method.start_line}", style="dim")
+            parts += [head, _code(method.text, method.start_line), Text("")]
+    for file in remote.files:
+        head = Text(f"── {file.name}", style="bold cyan")
+        if file.error:
+            head.append(f"  {file.error}", style="red")
+            parts.append(head)
+            continue
+        head.append(f"  {file.lines} lines · {file.repo}", style="dim")
+        parts += [head, _code(file.text), Text("")]
+    return Group(*parts)

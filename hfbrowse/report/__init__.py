@@ -1,0 +1,1 @@
+"""hfbrowse.report.document."""

@@ -1,0 +1,400 @@
+"""Bottom pane: the console that runs the shown head on typed input.
+
+Enter runs the input through ``core.running.runner.run`` in a thread worker (download, load,
+head, snippet); the worker posts progress, streamed text and the result back as messages, and
+this pane draws them. One run at a time: Escape / Ctrl+C set the run's cancel event, which stops
+a download mid-file and a generation before its next token. Lines starting with ``/`` are
+commands (``/set``, ``/snippet``, …), never sent to the model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Label, ProgressBar, Static
+
+from hfbrowse.core.checkpoint.tensors import TensorTable
+from hfbrowse.core.console.errors import RunCancelled
+from hfbrowse.core.console.runner import (
+    NeedsConfirmation,
+    RunHooks,
+    RunRequest,
+    run,
+    runnable_head,
+)
+from hfbrowse.core.console.session import ModelSession, one_line
+from hfbrowse.core.console.settings import (
+    GENERATION_HEADS,
+    GenerationSettings,
+    apply_overrides,
+    defaults_for,
+    read_generation_config,
+)
+from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.model import ModelFacts
+from hfbrowse.render import console_results as render
+from hfbrowse.ui.panes.console_commands import run_command
+from hfbrowse.ui.panes.console_messages import (
+    RunFailed,
+    RunFinished,
+    RunNeedsConfirmation,
+    RunProgress,
+    RunStreamed,
+)
+from hfbrowse.ui.screens.confirm import ConfirmScreen
+from hfbrowse.ui.widgets.console_input import ConsoleInput
+
+MAX_ENTRIES = 60
+CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
+HINTS = {
+    "AutoModelForMaskedLM": "fill-mask: write [MASK] or <mask> where a word is missing",
+    "AutoModelForQuestionAnswering": "extractive QA: question ||| context",
+    "AutoModelForTokenClassification": "token classification: a label per token, entities marked",
+    "AutoModelForSequenceClassification": "sequence classification: text (or text ||| pair)",
+    "AutoModel": "features: text → mean-pooled embedding; a ||| b → cosine similarity",
+}
+
+
+class ConsoleEntry(Static):
+    """One run or command in the console's scrolling output."""
+
+
+class ConsolePane(Vertical, can_focus=False):
+    DEFAULT_CSS = """
+    ConsolePane #console-progress { height: 1; display: none; padding: 0 1; }
+    ConsolePane #console-progress.-active { display: block; }
+    ConsolePane #console-progress-label { width: 1fr; height: 1; }
+    ConsolePane #console-progress-bar { width: auto; height: 1; }
+    ConsolePane #console-settings { height: 1; padding: 0 1; color: $text-muted; }
+    ConsolePane ConsoleEntry { height: auto; padding: 0 1; }
+    """
+    show_timings = True  # snapshot tests turn timings off to stay deterministic
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = ModelSession()
+        self.facts: ModelFacts | None = None
+        self.head: str | None = None
+        self.overrides: dict[str, Any] = {}
+        self.confirmed: dict[str, set[str]] = {}
+        self.last_result = None
+        self.run_id = 0
+        self.busy = False
+        self._cancel: threading.Event | None = None
+        self._entry: ConsoleEntry | None = None
+        self._prompt = ""
+        self._run_head: str | None = None
+        self._stream_lines = 0
+        self._auto_ran = False
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="console-log")
+        with Horizontal(id="console-progress"):
+            yield Label("", id="console-progress-label")
+            # A finite total: an indeterminate bar animates (15 refreshes/s) even while hidden.
+            yield ProgressBar(total=1, id="console-progress-bar", show_eta=False)
+        yield Static("", id="console-settings")
+        yield ConsoleInput(
+            placeholder=": type input for the shown head, Enter runs (/help for commands)",
+            id="console-input",
+        )
+
+    def on_mount(self) -> None:
+        self.border_title = "console"
+        self.write(Text("The console runs the shown head on typed input (/help).", style="dim"))
+
+    # -- what is shown -------------------------------------------------------------------------
+    def head_shown(self, facts: ModelFacts, head: str | None) -> None:
+        """Called by the screen whenever the model or head changes."""
+        self.facts = facts
+        self.head = head
+        self.border_title = f"console — {head}" if head else "console"
+        self.draw_settings()
+        run_text = getattr(self.app, "run_text", None)
+        if run_text and not self._auto_ran and head is not None:
+            self._auto_ran = True
+            self.query_one(ConsoleInput).value = run_text
+            self.submit(run_text)
+
+    def settings(self) -> GenerationSettings | None:
+        """Effective generation settings for the shown model (None for other heads)."""
+        if self.head not in GENERATION_HEADS or self.facts is None:
+            return None
+        loaded = self.session.loaded
+        if loaded is not None and loaded.key.model == self.facts.ref.id:
+            gen = loaded.generation_config
+        else:
+            gen = read_generation_config(_local_folder(self.facts))
+        return apply_overrides(defaults_for(self.head, gen), self.overrides)
+
+    def draw_settings(self) -> None:
+        line = Text()
+        settings = self.settings()
+        if self.facts is None:
+            line.append("open a model to run it", style="dim")
+        elif self.head is None:
+            line.append(f"no text head to run: {self.facts.heads.reason}", style="dim")
+        elif settings is not None:
+            line.append(settings.line())
+            line.append("  · /set key=value", style="dim")
+        else:
+            line.append(HINTS.get(self.head, self.head))
+        self.query_one("#console-settings", Static).update(line)
+
+    def write(self, renderable: RenderableType) -> ConsoleEntry:
+        log = self.query_one("#console-log", VerticalScroll)
+        entry = ConsoleEntry(renderable)
+        log.mount(entry)
+        entries = log.query(ConsoleEntry)
+        for old in list(entries)[:-MAX_ENTRIES]:
+            old.remove()
+        log.scroll_end(animate=False)
+        return entry
+
+    def _update_entry(self, *parts: RenderableType) -> None:
+        if self._entry is not None:
+            self._entry.styles.min_height = None  # drop lines reserved while streaming
+            self._entry.update(Group(render.prompt_line(self._prompt), *parts))
+            self.query_one("#console-log", VerticalScroll).scroll_end(animate=False)
+            self._stream_lines = 0
+
+    def _reserve_stream_lines(self, settings: GenerationSettings) -> None:
+        """Give a generation's entry the lines it will likely fill (at most a screenful).
+
+        A layout pass of the whole screen costs ~15 ms of the GIL that the generating thread
+        needs (measured); reserving the room at Enter (min-height) means streamed text is
+        repainted in place, and the screen is laid out again only if the text outgrows it.
+        """
+        log = self.query_one("#console-log", VerticalScroll)
+        width = max(log.size.width - 2, 20)
+        chars = len(self._prompt) + settings.max_new_tokens * CHARS_PER_TOKEN
+        self._stream_lines = min(2 + -(-chars // width), max(log.size.height, 3))
+        if self._entry is not None:
+            self._entry.styles.min_height = self._stream_lines
+
+    def _stream_into_entry(self, text: Text) -> None:
+        """Streamed text into the entry, re-laying out only when it outgrows its reserved lines."""
+        entry = self._entry
+        if entry is None:
+            return
+        prompt = render.prompt_line(self._prompt)
+        width = max(entry.content_region.width, 1)
+        lines = len(prompt.wrap(self.app.console, width)) + len(text.wrap(self.app.console, width))
+        relayout = lines > self._stream_lines
+        if relayout:
+            log_height = self.query_one("#console-log", VerticalScroll).size.height
+            self._stream_lines = lines + max(log_height // 2, 4)
+            entry.styles.min_height = self._stream_lines
+        entry.update(Group(prompt, text), layout=relayout)
+        if relayout:
+            self.query_one("#console-log", VerticalScroll).scroll_end(animate=False)
+
+    # -- input ---------------------------------------------------------------------------------
+    @on(Input.Submitted, "#console-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def submit(self, text: str) -> None:
+        box = self.query_one(ConsoleInput)
+        box.remember(text)
+        box.value = ""
+        if text.startswith("/") and not text.startswith("//"):
+            run_command(self, text)
+            return
+        self.start_run(text[1:] if text.startswith("//") else text)
+
+    def start_run(self, text: str, confirmed: frozenset[str] = frozenset()) -> None:
+        if self.busy:
+            self.app.notify("A run is in progress: Escape stops it.", severity="warning")
+            return
+        facts = self.facts
+        trust = bool(getattr(self.app, "trust_remote_code", False))
+        if facts is None:
+            self.write(Text("cannot run: open a model first", style="bold red"))
+            return
+        try:
+            head = runnable_head(facts, self.head, trust)
+        except HFBrowseError as exc:
+            self.write(Text(str(exc), style="bold red"))
+            return
+        self._prompt = text
+        self._run_head = head
+        self._entry = self.write(render.prompt_line(text))
+        settings = self.settings() if head == self.head else None
+        if settings is not None and settings.streams:
+            self._reserve_stream_lines(settings)
+        request = RunRequest(
+            head=head,
+            text=text,
+            overrides=dict(self.overrides),
+            device=getattr(self.app, "device", None),
+            dtype=getattr(self.app, "dtype", None),
+            trust_remote_code=trust,
+            confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
+        )
+        self._launch(request, facts)
+
+    def _launch(self, request: RunRequest, facts: ModelFacts) -> None:
+        self.run_id += 1
+        self.busy = True
+        self._cancel = threading.Event()
+        table = _shown_table(self.screen)
+        self._run_worker(self.run_id, request, facts, table, self._cancel)
+
+    @work(thread=True, exclusive=True, group="console", exit_on_error=False)
+    def _run_worker(
+        self,
+        run_id: int,
+        request: RunRequest,
+        facts: ModelFacts,
+        table: TensorTable | None,
+        cancel: threading.Event,
+    ) -> None:
+        hooks = RunHooks(
+            cancel=cancel,
+            progress=lambda label, done, total: self.post_message(
+                RunProgress(run_id, label, done, total)
+            ),
+            on_text=lambda text: self.post_message(RunStreamed(run_id, text)),
+        )
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+        try:
+            result = run(request, facts, self.session, gateway, table, hooks)
+        except NeedsConfirmation as exc:
+            self.post_message(RunNeedsConfirmation(run_id, request, exc.asks))
+        except RunCancelled as exc:
+            self.post_message(RunFailed(run_id, str(exc), cancelled=True))
+        except HFBrowseError as exc:
+            self.post_message(RunFailed(run_id, str(exc)))
+        except Exception as exc:  # a library surprise: one line, never a traceback
+            self.post_message(
+                RunFailed(run_id, f"unexpected {type(exc).__name__}: {one_line(exc)}")
+            )
+        else:
+            self.post_message(RunFinished(run_id, result))
+
+    # -- worker messages -----------------------------------------------------------------------
+    @on(RunProgress)
+    def _progress(self, msg: RunProgress) -> None:
+        if msg.run_id != self.run_id:
+            return
+        row = self.query_one("#console-progress", Horizontal)
+        row.add_class("-active")
+        self.query_one("#console-progress-label", Label).update(f"{msg.label}  (escape cancels)")
+        bar = self.query_one("#console-progress-bar", ProgressBar)
+        if msg.total:
+            bar.update(total=msg.total, progress=msg.done or 0)
+        else:
+            bar.update(total=None)
+
+    @on(RunStreamed)
+    def _streamed(self, msg: RunStreamed) -> None:
+        if msg.run_id == self.run_id:
+            self._hide_progress()
+            continuation = self._run_head != "AutoModelForSeq2SeqLM"
+            self._stream_into_entry(render.streaming(self._prompt, msg.text, continuation))
+
+    @on(RunFinished)
+    def _finished(self, msg: RunFinished) -> None:
+        if msg.run_id != self.run_id:
+            return
+        self._done()
+        result = msg.result
+        self.last_result = result
+        parts: list[RenderableType] = [render.render_output(result), *render.notices(result)]
+        if self.show_timings:
+            parts.append(render.timing_line(result))
+        self._update_entry(*parts)
+        self.draw_settings()
+
+    @on(RunFailed)
+    def _failed(self, msg: RunFailed) -> None:
+        if msg.run_id != self.run_id:
+            return
+        self._done()
+        style = "bold yellow" if msg.cancelled else "bold red"
+        self._update_entry(Text(msg.error, style=style))
+
+    @on(RunNeedsConfirmation)
+    def _confirm(self, msg: RunNeedsConfirmation) -> None:
+        if msg.run_id != self.run_id:
+            return
+        self._done()
+        self._update_entry(Text("waiting for your answer …", style="yellow"))
+        keys = frozenset(a.key for a in msg.asks)
+        model = self.facts.ref.id if self.facts else ""
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self._update_entry(Text("not loaded: you declined", style="yellow"))
+                return
+            self.confirmed.setdefault(model, set()).update(keys)
+            if self.facts is not None:
+                request = replace(msg.request, confirmed=msg.request.confirmed | keys)
+                self._update_entry(Text("loading …", style="dim"))
+                self._launch(request, self.facts)
+
+        questions = [a.question for a in msg.asks]
+        self.app.push_screen(ConfirmScreen("Load this model?", questions), answered)
+
+    def _done(self) -> None:
+        self.busy = False
+        self._cancel = None
+        self._hide_progress()
+
+    def _hide_progress(self) -> None:
+        row = self.query_one("#console-progress", Horizontal)
+        if row.has_class("-active"):
+            row.remove_class("-active")
+            self.query_one("#console-progress-bar", ProgressBar).update(total=1, progress=0)
+
+    # -- control -------------------------------------------------------------------------------
+    def stop_run(self) -> bool:
+        """Cancel the running download/generation; False when nothing runs (Escape/Ctrl+C)."""
+        if not self.busy or self._cancel is None:
+            return False
+        if not self._cancel.is_set():
+            self._cancel.set()
+            self.query_one("#console-progress-label", Label).update("stopping …")
+        return True
+
+    def copy_snippet(self) -> None:
+        """``y``: the last run's Python to the clipboard (OSC 52: works over SSH)."""
+        if self.last_result is None:
+            self.app.notify("Nothing to copy yet: run something in the console first.")
+            return
+        self.app.copy_to_clipboard(self.last_result.snippet)
+        lines = self.last_result.snippet.count("\n")
+        self.app.notify(f"Copied the snippet ({lines} lines) to the clipboard; /snippet shows it.")
+
+
+def _local_folder(facts: ModelFacts) -> Path | None:
+    """Where generation_config.json can be read without a request: the folder or the cache."""
+    if facts.ref.is_local:
+        return Path(facts.ref.id)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(facts.ref.id, "config.json", revision=facts.ref.revision)
+    except Exception:
+        return None
+    return Path(cached).parent if isinstance(cached, str) else None
+
+
+def _shown_table(screen: Any) -> TensorTable | None:
+    """The tensor table the screen shows (for the memory estimate), if any."""
+    try:
+        pane = screen.query_one("#tensors")
+    except Exception:
+        return None
+    table = getattr(pane, "table_data", None)
+    return table if isinstance(table, TensorTable) else None

@@ -1,0 +1,62 @@
+"""Messages from the console's run worker to the console pane.
+
+Every message carries the ``run_id`` it belongs to; the pane ignores ids other than its current
+run. Progress and streamed text are replaceable: when the worker posts faster than the screen
+draws, queued updates of the same run collapse into the newest one (toolong's pattern).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.message import Message
+
+from hfbrowse.core.console.preflight import Confirmation
+from hfbrowse.core.console.results import RunResult
+from hfbrowse.core.console.runner import RunRequest
+
+
+@dataclass
+class RunProgress(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
+    run_id: int
+    label: str
+    done: int | None
+    total: int | None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunProgress) and message.run_id == self.run_id
+
+
+@dataclass
+class RunStreamed(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
+    run_id: int
+    text: str  # all generated text so far, not a delta: any newer one supersedes it
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunStreamed) and message.run_id == self.run_id
+
+
+@dataclass
+class RunFinished(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
+    run_id: int
+    result: RunResult
+
+
+@dataclass
+class RunFailed(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
+    run_id: int
+    error: str
+    cancelled: bool = False
+
+
+@dataclass
+class RunNeedsConfirmation(Message):
+    bubble: ClassVar[bool] = False  # for the pane alone
+    run_id: int
+    request: RunRequest
+    asks: tuple[Confirmation, ...]

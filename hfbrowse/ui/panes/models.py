@@ -1,0 +1,398 @@
+"""Left pane: search the Hub, or browse what opens offline (given folders, demo models, cache).
+
+Two views share one search box: **hub** (``list_models``, debounced: one request per pause in
+typing; a newer search supersedes older ones by token, and its rows page in as the list is
+scrolled) and **local** (filtered as you type). Offline — or when the first request finds no
+network — only the local view is offered. The pane owns this state; slow work runs in thread
+workers that post messages back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from hfbrowse.core.errors import HFBrowseError, OfflineError
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.hub.local_cache import LocalModel, cached_models, filter_local, local_models
+from hfbrowse.core.hub.search import (
+    LIBRARIES,
+    SORTS,
+    ModelHit,
+    SearchQuery,
+    SearchStream,
+    check_reachable,
+    search_tasks,
+)
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.widgets.model_rows import (
+    HUB_COLUMNS,
+    LOCAL_COLUMNS,
+    hub_cells,
+    hub_status,
+    local_cells,
+    local_status,
+    no_match,
+    restricted_hint,
+)
+from hfbrowse.ui.widgets.model_table import ModelTable
+
+DEBOUNCE_S = 0.3
+PAGE_ROWS = 100  # rows pulled per fetch; the Hub's own page size decides the requests
+# (key, what it does) for the help screen; the footer shows them while the list has focus.
+HELP_ROWS = (
+    ("s", "Models list: cycle sort (downloads, likes, trending, updated)"),
+    ("t", "Models list: cycle task filter (tasks the seven heads serve)"),
+    ("l", "Models list: cycle library filter"),
+    ("v", "Models list: switch between Hub results and local models"),
+    ("c", "Models list: the highlighted model's card (README)"),
+    ("f", "Models list: the highlighted model's files (● cached)"),
+)
+
+
+class ModelsPane(Vertical, can_focus=False):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "cycle('sort')", "Sort", id="models.sort"),
+        Binding("t", "cycle('task')", "Task", id="models.task"),
+        Binding("l", "cycle('library')", "Library", id="models.library"),
+        Binding("v", "toggle_view", "Hub/local", id="models.view"),
+        Binding("c", "card", "Card", id="models.card"),
+        Binding("f", "files", "Files", id="models.files"),
+        Binding("down", "focus_list", "List", show=False),
+    ]
+    DEFAULT_CSS = """
+    ModelsPane #models-status { height: 1; padding: 0 1; color: $text-muted; }
+    ModelsPane #models-status.-error { color: $text-error; }
+    """
+
+    @dataclass
+    class OpenRequested(Message):
+        ref: ModelRef
+
+    @dataclass
+    class _Page(Message):
+        token: int
+        stream: SearchStream
+        hits: tuple[ModelHit, ...]
+        first: bool
+
+    @dataclass
+    class _Failed(Message):
+        token: int
+        error: HFBrowseError
+
+    @dataclass
+    class _LocalScanned(Message):
+        models: tuple[LocalModel, ...]
+        cached_ids: frozenset[str]
+
+    def __init__(
+        self, refs: list[ModelRef], search: SearchQuery | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.initial_search = search
+        self.given = list(refs)
+        self.local: tuple[LocalModel, ...] = ()
+        self.shown_local: list[LocalModel] = []
+        self.cached_ids: frozenset[str] = frozenset()
+        self.opened: ModelRef | None = None
+        self.view = "hub"
+        self.search_query = search or SearchQuery()
+        self.hits: list[ModelHit] = []
+        self.stream: SearchStream | None = None
+        self.token = 0
+        self.started = False  # a Hub search ran (or runs) in this session
+        self.searching = False
+        self.paging = False
+        self.error: str | None = None
+        self._reached = False  # the Hub answered once: later searches skip the check
+        self._debounce: Timer | None = None
+        self._cache_stale = False
+
+    @property
+    def gateway(self) -> HubGateway:
+        return self.app.gateway  # type: ignore[attr-defined]
+
+    @property
+    def entries(self) -> list[ModelRef]:
+        """Models the command palette offers: local ones, then the first Hub results."""
+        return [m.ref for m in self.local] + [h.ref for h in self.hits[:200]]
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ search models…", id="models-filter")
+        yield Static(id="models-status")
+        yield ModelTable(id="model-list")
+
+    def on_mount(self) -> None:
+        self.border_title = "models"
+        if self.gateway.offline or any(r.is_local for r in self.given):
+            self.view = "local"
+        if self.initial_search is not None:  # --search: the Hub list, with that query
+            self.view = "hub"
+            self.query_one("#models-filter", Input).value = self.initial_search.text
+        self._scan_local()
+        self._show()
+        if self.view == "hub" and (not self.given or self.initial_search is not None):
+            self.start_search()  # no model given: the list is the first thing shown
+
+    # -- local models ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="models-local", exit_on_error=False)
+    def _scan_local(self) -> None:
+        cached = cached_models()
+        models = local_models(list(self.given), cached)
+        self.post_message(self._LocalScanned(models, frozenset(c.repo_id for c in cached)))
+
+    @on(_LocalScanned)
+    def _local_scanned(self, msg: _LocalScanned) -> None:
+        self.local = msg.models
+        self.cached_ids = msg.cached_ids
+        if self.view == "local":
+            self._show(keep_cursor=True)
+        else:
+            self.table.redraw()  # cache markers
+            self._status()
+
+    def mark_opened(self, ref: ModelRef) -> None:
+        """Called by the screen when it opens ``ref``: mark it, and list it locally."""
+        self.opened = ref
+        if ref not in self.given:
+            self.given.insert(0, ref)
+        self._cache_stale = True  # opening a Hub model caches its small files
+        if ref.is_local or self.view == "local":
+            self._scan_local()
+        self.table.redraw()
+
+    def on_descendant_focus(self) -> None:
+        if self._cache_stale:  # coming back to the list: show what opening models cached
+            self._cache_stale = False
+            self._scan_local()
+
+    # -- Hub search ----------------------------------------------------------------------------
+    def start_search(self) -> None:
+        """Run ``self.search_query`` now; any earlier search's answers will be dropped."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if self.gateway.offline:
+            self._went_offline(None)
+            return
+        self.token += 1
+        self.started = True
+        self.searching = True
+        self.paging = False
+        self.error = None
+        if self.view == "hub" and not self.hits:
+            self._show()  # an empty list says it is searching; rows stay until new ones come
+        else:
+            self._status()
+        self._search(self.gateway, self.search_query, self.token, not self._reached)
+
+    @work(thread=True, exclusive=True, group="models-search", exit_on_error=False)
+    def _search(self, gateway: HubGateway, query: SearchQuery, token: int, check: bool) -> None:
+        try:
+            if check:
+                check_reachable(gateway)
+            stream = SearchStream(gateway, query)
+            self.post_message(self._Page(token, stream, stream.next_batch(PAGE_ROWS), True))
+        except HFBrowseError as exc:
+            self.post_message(self._Failed(token, exc))
+        except Exception as exc:
+            self.post_message(self._Failed(token, HFBrowseError(f"Hub search failed: {exc!r}")))
+
+    @work(thread=True, exclusive=True, group="models-page", exit_on_error=False)
+    def _next_page(self, stream: SearchStream, token: int) -> None:
+        try:
+            self.post_message(self._Page(token, stream, stream.next_batch(PAGE_ROWS), False))
+        except HFBrowseError as exc:
+            self.post_message(self._Failed(token, exc))
+        except Exception as exc:
+            self.post_message(self._Failed(token, HFBrowseError(f"Hub search failed: {exc!r}")))
+
+    @on(_Page)
+    def _page(self, msg: _Page) -> None:
+        if msg.token != self.token:
+            return
+        self._reached = True
+        self.searching = False
+        self.paging = False
+        if msg.first:
+            self.stream = msg.stream
+            self.hits = list(msg.hits)
+            if self.view == "hub":
+                self._show()
+        elif msg.stream is self.stream:
+            if self.table.items is self.hits:
+                self.table.append(msg.hits)
+            else:
+                self.hits.extend(msg.hits)
+        self._status()
+
+    @on(_Failed)
+    def _failed(self, msg: _Failed) -> None:
+        if msg.token != self.token:
+            return
+        self.searching = self.paging = False
+        if isinstance(msg.error, OfflineError):
+            self._went_offline(str(msg.error))
+            return
+        self.error = str(msg.error)
+        self._status()
+        self.notify(self.error, severity="error", title="search")
+
+    def _went_offline(self, reason: str | None) -> None:
+        self.searching = False
+        if self.view != "local":
+            self.view = "local"
+            self.notify(reason or "Offline: showing the local cache.", severity="warning")
+            self._show()
+        self._status()
+
+    @on(ModelTable.NearEnd, "#model-list")
+    def _near_end(self, msg: ModelTable.NearEnd) -> None:
+        stream = self.stream
+        if self.view != "hub" or stream is None or stream.exhausted or self.paging:
+            return
+        if self.searching:
+            return
+        self.paging = True
+        self._status()
+        self._next_page(stream, self.token)
+
+    # -- the search box ------------------------------------------------------------------------
+    @on(Input.Changed, "#models-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        if self.view == "local":
+            self._show()
+            return
+        query = replace(self.search_query, text=event.value.strip())
+        if query == self.search_query and self.started:
+            return
+        self.search_query = query
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self.start_search)
+
+    @on(Input.Submitted, "#models-filter")
+    def _submitted(self) -> None:
+        if self.view == "hub" and (self._debounce is not None or not self.started):
+            self.start_search()  # now, rather than after the pause; enter alone lists the top
+        self.action_focus_list()
+
+    def action_focus_list(self) -> None:
+        self.table.focus()
+
+    # -- keys on the list ---------------------------------------------------------------------
+    def action_cycle(self, field: str) -> None:
+        if self.view != "hub":
+            self.notify("Sort and filters apply to Hub results (v shows them).")
+            return
+        options = {"sort": tuple(SORTS), "task": search_tasks(), "library": LIBRARIES}[field]
+        self.search_query = self.search_query.cycled(field, options)
+        self.start_search()
+
+    def action_toggle_view(self) -> None:
+        if self.view == "hub":
+            self.view = "local"
+        elif self.gateway.offline:
+            self.notify("Offline: the Hub cannot be searched; this is the local cache.")
+            return
+        else:
+            self.view = "hub"
+            text = self.query_one("#models-filter", Input).value.strip()
+            if not self.started or text != self.search_query.text:
+                self.search_query = replace(self.search_query, text=text)
+                self.start_search()
+        self._show()
+
+    def _current_ref(self) -> ModelRef | None:
+        item = self.table.current
+        if isinstance(item, ModelHit):
+            return item.ref
+        if isinstance(item, LocalModel):
+            return item.ref
+        return None
+
+    def action_card(self) -> None:
+        from hfbrowse.ui.screens.card import ModelCardScreen
+
+        ref = self._current_ref()
+        if ref is not None:
+            self.app.push_screen(ModelCardScreen(ref))
+
+    def action_files(self) -> None:
+        from hfbrowse.ui.screens.files import RepoFilesScreen
+
+        ref = self._current_ref()
+        if ref is not None:
+            self.app.push_screen(RepoFilesScreen(ref))
+
+    @on(ModelTable.Selected, "#model-list")
+    def _selected(self, msg: ModelTable.Selected) -> None:
+        ref = self._current_ref()
+        if ref is not None:
+            self.post_message(self.OpenRequested(ref))
+
+    @on(ModelTable.Highlighted, "#model-list")
+    def _highlighted(self) -> None:
+        self._status()
+
+    # -- drawing -------------------------------------------------------------------------------
+    @property
+    def table(self) -> ModelTable:
+        return self.query_one("#model-list", ModelTable)
+
+    def _is_opened(self, ref: ModelRef) -> bool:
+        return self.opened is not None and self.opened.id == ref.id
+
+    def _hub_cells(self, hit: ModelHit):
+        return hub_cells(hit, hit.repo_id in self.cached_ids, self._is_opened(hit.ref))
+
+    def _local_cells(self, model: LocalModel):
+        return local_cells(model, self._is_opened(model.ref))
+
+    def _show(self, keep_cursor: bool = False) -> None:
+        table = self.table
+        if self.view == "hub":
+            if self.searching:
+                empty = "searching the Hub …"
+            elif not self.started:
+                empty = "Type to search the Hub (enter: most downloaded) · v: local models"
+            else:
+                empty = no_match(self.search_query)
+            table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
+        else:
+            text = self.query_one("#models-filter", Input).value
+            self.shown_local = list(filter_local(self.local, text))
+            empty = (
+                f"No local model matches {text.strip()!r}."
+                if text.strip()
+                else "No local models: none given, none in the HF cache (try hfbrowse --demo)."
+            )
+            table.set_rows(LOCAL_COLUMNS, self.shown_local, self._local_cells, empty, keep_cursor)
+        self._status()
+
+    def _status(self) -> None:
+        status = self.query_one("#models-status", Static)
+        status.set_class(bool(self.error) and self.view == "hub", "-error")
+        item = self.table.current
+        if isinstance(item, ModelHit) and item.restricted:
+            status.update(restricted_hint(item.restricted))
+        elif self.view == "local":
+            status.update(local_status(len(self.shown_local), self.gateway.offline))
+        elif self.error:
+            status.update(self.error)
+        elif not self.started:
+            status.update(hub_status(self.search_query, 0, False, False, False).rsplit(" · ", 1)[0])
+        else:
+            more = self.stream is not None and not self.stream.exhausted
+            status.update(
+                hub_status(self.search_query, len(self.hits), more, self.searching, self.paging)
+            )

@@ -1,0 +1,102 @@
+"""The highlighted model's files with their sizes; ``●`` marks those already in the HF cache.
+
+One ``model_info(files_metadata=True)`` request in a thread worker, or the cached snapshot when
+offline; weights are listed, never downloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.formatting import human_bytes
+from hfbrowse.core.hub.files import RepoFiles, list_files
+from hfbrowse.core.model_ref import ModelRef
+
+ORIGINS = {"hub": "listed by the Hub", "cache": "the cached snapshot (offline)", "folder": "local"}
+
+
+class RepoFilesScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    RepoFilesScreen { align: center middle; }
+    RepoFilesScreen #files-body {
+        width: 90%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
+    }
+    RepoFilesScreen #files-status { height: auto; color: $text-muted; }
+    RepoFilesScreen #files-status.-error { color: $text-error; }
+    RepoFilesScreen #files-table { height: 1fr; }
+    """
+
+    @dataclass
+    class _Loaded(Message):
+        files: RepoFiles
+
+    @dataclass
+    class _Failed(Message):
+        error: HFBrowseError
+
+    def __init__(self, ref: ModelRef) -> None:
+        super().__init__()
+        self.ref = ref
+        self.files: RepoFiles | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="files-body") as body:
+            body.border_title = f"files — {self.ref.display}"
+            body.border_subtitle = "● cached · escape closes"
+            yield Static(f"listing the files of {self.ref.display} …", id="files-status")
+            yield DataTable(id="files-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#files-table", DataTable)
+        table.add_column(" ", key="cached")
+        table.add_column("file", key="path")
+        table.add_column("size", key="size")
+        table.add_column("", key="kind")
+        table.focus()
+        self._load(self.ref)
+
+    @work(thread=True, exclusive=True, group="repo-files", exit_on_error=False)
+    def _load(self, ref: ModelRef) -> None:
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+        try:
+            self.post_message(self._Loaded(list_files(ref, gateway)))
+        except Exception as exc:
+            self.post_message(self._Failed(as_user_error(exc)))
+
+    @on(_Loaded)
+    def _loaded(self, msg: _Loaded) -> None:
+        files = self.files = msg.files
+        table = self.query_one("#files-table", DataTable)
+        for f in files.files:
+            kind = "weights" if f.is_weights else ("lfs" if f.lfs else "")
+            table.add_row(
+                Text("●" if f.cached else " ", style="green"),
+                f.path,
+                Text(human_bytes(f.size), justify="right"),
+                Text(kind, style="yellow" if f.is_weights else "dim"),
+            )
+        n = len(files.files)
+        summary = (
+            f"{n} file{'s' if n != 1 else ''} · {human_bytes(files.total_bytes)}"
+            f" · cached {files.cached_count} ({human_bytes(files.cached_bytes)})"
+            f" · {ORIGINS.get(files.origin, files.origin)}"
+        )
+        self.query_one("#files-status", Static).update(summary)
+
+    @on(_Failed)
+    def _failed(self, msg: _Failed) -> None:
+        status = self.query_one("#files-status", Static)
+        status.add_class("-error")
+        status.update(str(msg.error))

@@ -1,0 +1,71 @@
+"""Snapshots at 120x40: a config key explained, head diff (unified, side by side), config diff,
+remote code. Models are the session's tiny fixtures, opened as local folders (names, not paths,
+reach the screen). The HF cache is emptied first: the models pane lists what it holds."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.app import HFBrowseApp
+from hfbrowse.ui.panes.config import ConfigTree
+from tests.support.ui import settle
+
+SIZE = (120, 40)
+OFFLINE = HubGateway(offline=True)
+
+
+def app_for(fixtures, name: str) -> HFBrowseApp:
+    ref = ModelRef("local", str(fixtures[name]))
+    return HFBrowseApp(models=[ref], start=ref, gateway=OFFLINE)
+
+
+def test_config_key_explained(snap_compare, fixtures, clean_cache):
+    async def run_before(pilot):
+        await settle(pilot, idle=0.3)
+        tree = pilot.app.screen.query_one(ConfigTree)
+        tree.focus()
+        line = next(i for i, n in enumerate(tree.root.children) if n.data.key == "n_embd")
+        await pilot.press(*["down"] * line)
+        await settle(pilot, idle=0.3)
+
+    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_head_diff_unified(snap_compare, fixtures, clean_cache):
+    async def run_before(pilot):
+        await settle(pilot, idle=0.3)
+        await pilot.press("d")
+        await settle(pilot, idle=0.3)
+
+    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache):
+    async def run_before(pilot):
+        await settle(pilot, idle=0.3)
+        await pilot.press("d")
+        await settle(pilot, idle=0.3)
+        await pilot.press("h", "h", "h")  # → AutoModelForSequenceClassification
+        await settle(pilot, idle=0.3)
+        await pilot.press("u")
+        await settle(pilot, idle=0.3)
+
+    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_config_diff(snap_compare, fixtures, clean_cache):
+    async def run_before(pilot):
+        await settle(pilot, idle=0.3)
+        await pilot.press("D")
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).value = str(fixtures["tiny-bert-mlm"])
+        await pilot.press("enter")
+        await settle(pilot, idle=0.3)
+
+    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_remote_code(snap_compare, fixtures, clean_cache):
+    assert snap_compare(app_for(fixtures, "remote-code"), terminal_size=SIZE, run_before=settle)

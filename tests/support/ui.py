@@ -1,0 +1,44 @@
+"""Helpers every Pilot and snapshot test shares: waiting for the app to settle, reading text."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+from rich.console import Console
+from textual.widgets import Static
+from textual.worker import WorkerCancelled
+
+
+async def settle(
+    pilot, *, rounds: int = 3, idle: float = 0.0, delay: float = 0.0, step: float | None = None
+) -> None:
+    """Wait for workers (a cancelled, superseded one is fine) and the messages they posted.
+
+    ``delay`` first lets timers fire (a debounced search); ``idle`` at the end gives widgets
+    that size themselves when idle (DataTable columns) time to get there on a loaded machine;
+    ``step`` pauses that long after each round instead of one message-queue turn.
+    """
+    if delay:
+        await pilot.pause(delay)
+    for _ in range(rounds):
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause(step)
+    if idle:
+        await pilot.pause(idle)
+        await pilot.pause()
+
+
+def plain(renderable) -> str:
+    """Any Rich renderable (or str) as the plain text a 200-column terminal would show."""
+    if isinstance(renderable, str):
+        return renderable
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def text_of(app, selector: str) -> str:
+    """The plain text a Static on the current screen shows, whatever renderable it holds."""
+    return plain(app.screen.query_one(selector, Static).content)

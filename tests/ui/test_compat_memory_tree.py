@@ -1,0 +1,165 @@
+"""Pilot: compatibility (k), memory (m), module tree (g) with the __init__ line, quantised line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.memory import DeviceMemory, MachineMemory
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.app import HFBrowseApp
+from hfbrowse.ui.panes.analysis import AnalysisPane
+from hfbrowse.ui.panes.config import ConfigPane
+from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView, TensorOrigin
+from tests.support.ui import settle
+
+GiB = 1024**3
+FIXED_MACHINE = MachineMemory((DeviceMemory("RAM", 16 * GiB, 32 * GiB),), "no GPU seen")
+
+
+@pytest.fixture(autouse=True)
+def fixed_machine(monkeypatch):
+    """Free memory differs from run to run: the views get a fixed machine."""
+    monkeypatch.setattr("hfbrowse.core.memory.machine_memory", lambda: FIXED_MACHINE)
+
+
+def app_for(folder: Path, head: str | None = None) -> HFBrowseApp:
+    ref = ModelRef("local", str(folder))
+    return HFBrowseApp(models=[ref], start=ref, head=head, gateway=HubGateway(offline=True))
+
+
+async def test_compat_view_toggles_and_fills(fixtures):
+    app = app_for(fixtures["tiny-bert-mlm"], "AutoModelForSequenceClassification")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        screen = app.screen
+        pane = screen.query_one(AnalysisPane)
+        assert not pane.display
+        await pilot.press("k")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        assert pane.display and not screen.query_one(ConfigPane).display
+        compat = pane.compat
+        assert set(compat.results) == {o.auto_class for o in screen.facts.heads.supported}
+        seq = compat.results["AutoModelForSequenceClassification"]
+        assert "classifier.weight" in seq.missing
+        # The cursor starts on the shown head; its details name what would be initialised.
+        detail = str(compat.query_one("#compat-detail").render())
+        assert "BertForSequenceClassification" in detail and "classifier.weight" in detail
+        await pilot.press("k")
+        assert not pane.display and screen.query_one(ConfigPane).display
+
+
+async def test_memory_view_follows_context_and_batch(fixtures):
+    app = app_for(fixtures["sparse-70b"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("m")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        memory = app.screen.query_one(AnalysisPane).memory
+        est = memory.estimate
+        assert est.kv.bytes_per_token(2) == 320 * 1024
+        assert est.context == 8192 and est.machine is FIXED_MACHINE
+        context = memory.query_one("#memory-context", Input)
+        context.value = "1024"
+        memory.query_one("#memory-batch", Input).value = "2"
+        await pilot.pause()
+        bf16 = next(r for r in memory.estimate.rows if r.precision == "bf16")
+        assert bf16.kv_cache == 320 * 1024 * 1024 * 2
+        assert bf16.fits == (False,)  # 131 GiB of weights in 16 GiB free
+        assert memory.query_one(DataTable).row_count == 5
+
+
+async def test_memory_uses_head_parameters_once_compat_is_known(fixtures):
+    app = app_for(fixtures["tiny-bert-mlm"], "AutoModelForSequenceClassification")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("m")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        memory = app.screen.query_one(AnalysisPane).memory
+        assert memory.estimate.parameters_source == "checkpoint headers"
+        await pilot.press("k")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("m")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        seq = app.screen.query_one(AnalysisPane).compat.results[
+            "AutoModelForSequenceClassification"
+        ]
+        assert memory.estimate.parameters == seq.head_parameters
+        assert "built on the meta device" in memory.estimate.parameters_source
+
+
+async def test_module_tree_and_init_line(fixtures):
+    app = app_for(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("g")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        tree = app.screen.query_one(ModuleTreeView)
+        assert tree.display and tree.has_focus
+        assert tree.root.data.parameters == app.screen.params_total
+        await pilot.press("down")  # transformer (lm_head is tied to wte: not in the file)
+        await pilot.pause(0.3)
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        origin = app.screen.query_one(TensorOrigin)
+        text = str(origin.render())
+        assert origin.display
+        assert "GPT2LMHeadModel.__init__" in text and "self.transformer = GPT2Model(" in text
+        await pilot.press("space", "down")  # expand transformer → its first child, h
+        await pilot.pause(0.3)
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        text = str(origin.render())
+        assert "GPT2Model.__init__" in text and "self.h = nn.ModuleList(" in text
+        await pilot.press("g")
+        assert not tree.display
+
+
+async def test_table_row_shows_init_line(fixtures):
+    app = app_for(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        table = app.screen.query_one("#tensor-table", DataTable)
+        table.focus()
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table.move_cursor(row=names.index("transformer.h.0.attn.c_attn.weight"))
+        await pilot.pause(0.3)
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        text = str(app.screen.query_one(TensorOrigin).render())
+        assert "GPT2Attention.__init__" in text and "self.c_attn = Conv1D(" in text
+
+
+async def test_quantised_checkpoint_line(tmp_path):
+    from tests.core.test_quantization import GPTQ, write_checkpoint
+
+    folder = write_checkpoint(
+        tmp_path / "gptq", GPTQ, {"quant_method": "gptq", "bits": 4, "group_size": 32}
+    )
+    config = json.loads((folder / "config.json").read_text())
+    config.update(hidden_size=64, num_attention_heads=4, num_hidden_layers=1, vocab_size=10)
+    (folder / "config.json").write_text(json.dumps(config))
+    app = app_for(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        quant = app.screen.query_one("#tensor-quant")
+        assert quant.display
+        text = str(quant.render())
+        assert "GPTQ 4-bit, group 32" in text and "logical" in text
+        # The header's count is the unpacked one (64 × 128 + 128 + 640), not the I32 product.
+        assert app.screen.params_total == 64 * 128 + 128 + 640
+
+
+async def test_help_lists_the_keys(fixtures):
+    from hfbrowse.ui.screens.help import HelpScreen
+
+    app = app_for(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.screen.rows)
+        assert keys["k"].startswith("Head compatibility")
+        assert keys["m"].startswith("Memory") and keys["g"].startswith("Tensors grouped by module")

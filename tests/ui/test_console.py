@@ -1,0 +1,230 @@
+"""The console through Pilot: type, Enter, read the pane; keys, commands, modals, cancel."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from hfbrowse.core.console import preflight
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.app import HFBrowseApp
+from hfbrowse.ui.panes.console import ConsoleEntry, ConsolePane
+from hfbrowse.ui.screens.confirm import ConfirmScreen
+from tests.support.ui import settle
+
+EXPECTED = {
+    "tiny-gpt2": ("Hello world", "tokens/s"),
+    "tiny-bert-mlm": ("the [MASK] is red", "[MASK] #1 (token"),
+    "tiny-bert-qa": ("Who? ||| Ada wrote the notes.", "answer: '"),
+    "tiny-bert-ner": ("Ada lives in Rome", " in/"),
+    "tiny-distilbert-sst": ("a fine film", "POSITIVE"),
+    "tiny-bert-base": ("a cat ||| a dog", "cosine similarity"),
+    "tiny-t5": ("translate: hello", "ran in"),
+    "tiny-bart": ("summarize: hello", "ran in"),
+}
+
+
+def _app(folder, **kwargs) -> HFBrowseApp:
+    ref = ModelRef("local", str(folder))
+    return HFBrowseApp(models=[ref], start=ref, **kwargs)
+
+
+def plain(renderable) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=116, color_system=None).print(renderable)
+    return buffer.getvalue()
+
+
+def pane_text(app) -> str:
+    return "".join(plain(e.content) for e in app.screen.query(ConsoleEntry))
+
+
+async def submit(pilot, text: str, *, type_it: bool = False) -> None:
+    box = pilot.app.screen.query_one("#console-input")
+    if pilot.app.focused is not box:
+        await pilot.press("colon")
+    assert pilot.app.focused is box
+    if type_it:
+        await pilot.press(*text)
+    else:
+        box.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_every_head_runs_from_the_console(name, fixtures):
+    text, expected = EXPECTED[name]
+    app = _app(fixtures[name])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await submit(pilot, text, type_it=name == "tiny-bert-mlm")
+        pane = app.screen.query_one(ConsolePane)
+        shown = pane_text(app)
+        assert pane.last_result is not None, shown
+        assert f"› {text}" in shown and expected in shown
+        assert "loaded in" in shown and pane.busy is False
+
+
+async def test_history_set_and_snippet_commands(fixtures):
+    app = _app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(ConsolePane)
+        await submit(pilot, "/set max_new_tokens=5 temperature=0.5")
+        settings = plain(pane.query_one("#console-settings").content)
+        assert "max_new_tokens=5" in settings and "temperature=0.5" in settings
+        await submit(pilot, "/set top_p=7")
+        assert "top_p must be between" in pane_text(app)
+        await submit(pilot, "first input")
+        assert pane.last_result.output.new_tokens <= 5
+        await submit(pilot, "second input")
+        await submit(pilot, "/snippet")
+        assert "model.generate(" in pane_text(app) and "max_new_tokens=5" in pane_text(app)
+        box = app.screen.query_one("#console-input")
+        assert app.focused is box  # the input keeps focus after Enter
+        for expected in ("/snippet", "second input", "first input"):
+            await pilot.press("up")
+            assert box.value == expected
+        await pilot.press("down", "down", "down")
+        assert box.value == ""
+        await submit(pilot, "/reset")
+        assert "max_new_tokens=50" in plain(pane.query_one("#console-settings").content)
+        await submit(pilot, "/bogus")
+        assert "unknown command /bogus" in pane_text(app)
+
+
+async def test_y_copies_the_snippet_of_the_last_run(fixtures):
+    app = _app(fixtures["tiny-distilbert-sst"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        assert app.clipboard == ""
+        await submit(pilot, "nice")
+        await pilot.press("escape")  # leave the input: single-letter keys act again
+        await pilot.press("y")
+        pane = app.screen.query_one(ConsolePane)
+        assert app.clipboard == pane.last_result.snippet
+        assert "AutoModelForSequenceClassification.from_pretrained" in app.clipboard
+
+
+async def _start_long_generation(pilot, app) -> ConsolePane:
+    pane = app.screen.query_one(ConsolePane)
+    await submit(pilot, "/set max_new_tokens=120")
+    # What Enter does, without pilot.press: it waits until the screen is idle, i.e. the end.
+    pane.submit("Once upon a time")
+    for _ in range(500):
+        await pilot.pause(0.01)
+        if pane.busy and "▌" in pane_text(app):
+            return pane
+    pytest.fail("generation never streamed")
+
+
+@pytest.mark.parametrize("key", ["escape", "ctrl+c"])
+async def test_escape_and_ctrl_c_stop_a_generation(key, fixtures):
+    app = _app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = await _start_long_generation(pilot, app)
+        await pilot.press(key)
+        await settle(pilot)
+        out = pane.last_result.output
+        assert out.stopped and 0 < out.new_tokens < 120
+        assert "stopped" in pane_text(app)
+        assert app.is_running  # ctrl+c stopped the run, not the app
+        if key == "ctrl+c":
+            await pilot.press("ctrl+c")  # nothing runs now: quit
+            await pilot.pause()
+            assert not app.is_running
+
+
+async def test_memory_confirmation_modal(fixtures, monkeypatch):
+    monkeypatch.setattr(preflight, "free_memory", lambda device: (1000, "available RAM"))
+    app = _app(fixtures["tiny-bert-base"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(ConsolePane)
+        await submit(pilot, "declined text")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert "you declined" in pane_text(app) and pane.session.loaded is None
+        await submit(pilot, "accepted text")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert pane.last_result is not None and pane.last_result.input == "accepted text"
+
+
+async def test_bin_only_asks_then_runs(fixtures):
+    app = _app(fixtures["bin-only"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await submit(pilot, "a [MASK] b")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "pytorch_model.bin" in plain(app.screen.query_one(".confirm-question").content)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        pane = app.screen.query_one(ConsolePane)
+        assert pane.last_result.output.kind == "fill-mask"
+        await submit(pilot, "c [MASK] d")  # loaded: no second question
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_remote_code_model_says_why(fixtures, tmp_path, monkeypatch):
+    from hfbrowse.demo.fixtures import REMOTE_CODE_MARKER_ENV
+
+    marker = tmp_path / "marker"
+    monkeypatch.setenv(REMOTE_CODE_MARKER_ENV, str(marker))
+    app = _app(fixtures["remote-code"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await submit(pilot, "hello")
+        assert "--trust-remote-code" in pane_text(app)
+    assert not marker.exists()
+
+
+async def test_run_option_fills_and_runs_once_at_start(fixtures):
+    app = _app(fixtures["tiny-bert-ner"], run_text="Ada lives in Rome")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(ConsolePane)
+        assert pane.last_result is not None and pane.last_result.input == "Ada lives in Rome"
+        assert pane_text(app).count("› Ada lives in Rome") == 1
+        await pilot.press("h")  # another head shown: the start-up run is not repeated
+        await settle(pilot)
+        assert pane_text(app).count("› Ada lives in Rome") == 1
+
+
+async def test_empty_input_is_a_message(fixtures):
+    app = _app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await submit(pilot, "   ")
+        assert "empty input" in pane_text(app)
+
+
+async def test_hub_model_downloads_only_when_run_with_progress(fixtures, gateway, hub, clean_cache):
+    from hfbrowse.ui.panes.console_messages import RunProgress
+    from tests.support.models import hub_id
+
+    ref = ModelRef("hub", hub_id("tiny-gpt2"))
+    seen: list[str] = []
+
+    def hook(message) -> None:
+        if isinstance(message, RunProgress):
+            seen.append(message.label)
+
+    app = HFBrowseApp(models=[ref], start=ref, gateway=gateway)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await settle(pilot)
+        assert hub.weight_bytes_sent() == 0  # drawing the panes reads headers only
+        await submit(pilot, "/set max_new_tokens=4")
+        await submit(pilot, "Hello")
+        pane = app.screen.query_one(ConsolePane)
+        assert pane.last_result.output.new_tokens == 4
+        assert hub.weight_bytes_sent() > 0
+        assert seen and all(("downloading" in s or "loading" in s) for s in seen), seen
+        assert not pane.query_one("#console-progress").has_class("-active")
