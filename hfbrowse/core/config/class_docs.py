@@ -23,14 +23,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from hfbrowse.core.source.auto_tables import config_tables, module_name_for, transformers_root
-from hfbrowse.core.source.classes import (
-    _base_name,
-    _find_class,
-    _module_file,
-    _parse,
-    _resolve_import,
+from hfbrowse.core.source.ast_tools import (
+    base_name,
+    file_defining,
+    find_class,
+    module_file,
+    parse_file,
+    resolve_import,
+    transformers_root,
 )
+from hfbrowse.core.source.auto_tables import config_tables, module_name_for
 
 BASE_CLASS = "PreTrainedConfig"
 _NO_DEFAULT = object()
@@ -135,8 +137,8 @@ def shared_config_docs() -> dict[str, str]:
     path = transformers_root() / "utils" / "auto_docstring.py"
     if not path.is_file():
         return {}
-    tree, _ = _parse(str(path))
-    cls = _find_class(tree, "ConfigArgs")
+    tree, _ = parse_file(str(path))
+    cls = find_class(tree, "ConfigArgs")
     docs: dict[str, str] = {}
     for stmt in cls.body if cls else ():
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
@@ -160,7 +162,7 @@ def shared_config_docs() -> dict[str, str]:
 # -- class fields ------------------------------------------------------------------------------
 def _is_classvar(annotation: ast.expr) -> bool:
     node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-    return _base_name(node) == "ClassVar"
+    return base_name(node) == "ClassVar"
 
 
 def _default_of(node: ast.expr | None) -> tuple[Any, str | None]:
@@ -207,10 +209,10 @@ def _chain(path: Path, class_name: str) -> list[tuple[Path, ast.ClassDef]]:
             return
         seen.add((str(p), name))
         try:
-            tree, _ = _parse(str(p))
+            tree, _ = parse_file(str(p))
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             return  # an unreadable file (a repo's own code can be anything): stop here
-        cls = _find_class(tree, name)
+        cls = find_class(tree, name)
         if cls is None:
             target = _import_target(p, tree, name)
             if target is not None:
@@ -220,9 +222,9 @@ def _chain(path: Path, class_name: str) -> list[tuple[Path, ast.ClassDef]]:
         if name == BASE_CLASS:
             return
         for base in cls.bases:
-            base_name = _base_name(base)
-            if base_name:
-                walk(p, base_name)
+            parent = base_name(base)
+            if parent:
+                walk(p, parent)
 
     walk(path, class_name)
     return out
@@ -231,7 +233,7 @@ def _chain(path: Path, class_name: str) -> list[tuple[Path, ast.ClassDef]]:
 def _import_target(path: Path, tree: ast.Module, name: str) -> Path | None:
     """The file ``name`` is imported from, for transformers' files and a repo's own files."""
     try:
-        target = _resolve_import(path, tree, name)
+        target = resolve_import(path, tree, name)
     except ValueError:  # not under transformers: a repo's own configuration file
         target = None
         for stmt in tree.body:
@@ -241,7 +243,7 @@ def _import_target(path: Path, tree: ast.Module, name: str) -> Path | None:
                 if stmt.level == 1 and stmt.module and re.fullmatch(r"\w+", stmt.module):
                     target = path.parent / f"{stmt.module}.py"
                 elif stmt.level == 0 and (stmt.module or "").split(".")[0] == "transformers":
-                    target = _module_file(stmt.module or "")
+                    target = module_file(stmt.module or "")
         target = target if target is None or target.is_file() else None
     if name == BASE_CLASS and (target is None or target.name == "__init__.py"):
         target = transformers_root() / "configuration_utils.py"  # a lazy top-level export
@@ -384,17 +386,8 @@ def _describe(
 
 def config_class_file(class_name: str, model_type: str) -> Path | None:
     """``configuration_<type>.py`` of the family, else any configuration file defining it."""
-    models = transformers_root() / "models"
-    folder = models / module_name_for(model_type)
-    for candidate in sorted(folder.glob("configuration_*.py")):
-        tree, _ = _parse(str(candidate))
-        if _find_class(tree, class_name):
-            return candidate
-    needle = f"class {class_name}("
-    for candidate in sorted(models.glob("*/configuration_*.py")):
-        if needle in candidate.read_text(encoding="utf-8"):
-            return candidate
-    return None
+    folder = transformers_root() / "models" / module_name_for(model_type)
+    return file_defining(class_name, folder, "configuration_")
 
 
 @lru_cache(maxsize=64)

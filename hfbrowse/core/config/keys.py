@@ -25,8 +25,8 @@ from hfbrowse.core.config.class_docs import (
     FieldDoc,
     class_docs,
 )
-from hfbrowse.core.source.auto_tables import module_name_for, transformers_root
-from hfbrowse.core.source.classes import _parse
+from hfbrowse.core.source.ast_tools import parse_file, transformers_root
+from hfbrowse.core.source.auto_tables import module_name_for
 
 Status = Literal["field", "alias", "derived", "base", "generation", "unknown"]
 
@@ -78,7 +78,7 @@ def generation_keys() -> frozenset[str]:
     path = transformers_root() / "generation" / "configuration_utils.py"
     if not path.is_file():
         return frozenset()
-    tree, _ = _parse(str(path))
+    tree, _ = parse_file(str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == "_get_default_generation_params":
             for ret in ast.walk(node):

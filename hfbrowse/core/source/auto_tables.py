@@ -8,16 +8,10 @@ If a future transformers stops writing them as literals, we fall back to importi
 from __future__ import annotations
 
 import ast
-import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-
-def transformers_root() -> Path:
-    spec = importlib.util.find_spec("transformers")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("transformers is not installed")
-    return Path(spec.origin).parent
+from hfbrowse.core.source.ast_tools import parse_python, transformers_root
 
 
 def _literal(node: ast.expr) -> dict[str, str] | None:
@@ -60,8 +54,6 @@ def _literal_tables(paths: list[Path], suffix: str | tuple[str, ...]) -> dict[st
     for path in paths:
         if not path.is_file():
             continue
-        from hfbrowse.core.source.classes import parse_python  # one lock for every ast.parse
-
         for stmt in parse_python(path.read_text(encoding="utf-8")).body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 target = stmt.targets[0]

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import ast
 import inspect
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from hfbrowse.core.source.auto_tables import module_name_for, transformers_root
+from hfbrowse.core.source.ast_tools import (
+    base_name,
+    file_defining,
+    find_class,
+    parse_file,
+    resolve_import,
+    transformers_root,
+)
+from hfbrowse.core.source.auto_tables import module_name_for
 
 METHODS = ("__init__", "forward")
 _STOP_BASES = {"Module", "PreTrainedModel", "GenerationMixin", "object", "ModuleUtilsMixin"}
@@ -52,82 +58,15 @@ class ClassSource:
             return self.file
 
 
-_AST_LOCK = threading.Lock()
-
-
-def parse_python(text: str) -> ast.Module:
-    """``ast.parse`` under one process-wide lock. CPython 3.11 keeps the AST-to-object recursion
-    depth per interpreter, so two worker threads parsing at once can fail with "SystemError: AST
-    constructor recursion depth mismatch" (seen here: config docs and source loading together)."""
-    with _AST_LOCK:
-        return ast.parse(text)
-
-
-@lru_cache(maxsize=64)
-def _parse(path: str) -> tuple[ast.Module, tuple[str, ...]]:
-    text = Path(path).read_text(encoding="utf-8")
-    return parse_python(text), tuple(text.splitlines())
-
-
-def _module_file(dotted: str) -> Path | None:
-    """``transformers.models.llama.modeling_llama`` → its .py file (or package __init__)."""
-    parts = dotted.split(".")
-    if parts[0] != "transformers":
-        return None
-    base = transformers_root().joinpath(*parts[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _dotted_of(path: Path) -> str:
-    rel = path.relative_to(transformers_root().parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def _resolve_import(module_path: Path, tree: ast.Module, name: str) -> Path | None:
-    """The file a name imported into ``module_path`` comes from (relative imports included)."""
-    here = _dotted_of(module_path).split(".")
-    if module_path.name != "__init__.py":
-        here = here[:-1]
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ImportFrom) and any(
-            (a.asname or a.name) == name for a in stmt.names
-        ):
-            if stmt.level:
-                package = here[: len(here) - (stmt.level - 1)] if stmt.level > 1 else here
-                dotted = ".".join([*package, *([stmt.module] if stmt.module else [])])
-            else:
-                dotted = stmt.module or ""
-            return _module_file(dotted)
-    return None
-
-
-def _find_class(tree: ast.Module, name: str) -> ast.ClassDef | None:
-    return next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
-
-
-def _base_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _locate(path: Path, class_name: str, method: str, seen: set) -> MethodSource | None:
     key = (str(path), class_name)
     if key in seen or class_name in _STOP_BASES:
         return None
     seen.add(key)
-    tree, lines = _parse(str(path))
-    cls = _find_class(tree, class_name)
+    tree, lines = parse_file(str(path))
+    cls = find_class(tree, class_name)
     if cls is None:
-        target = _resolve_import(path, tree, class_name)
+        target = resolve_import(path, tree, class_name)
         return _locate(target, class_name, method, seen) if target else None
     for item in cls.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == method:
@@ -136,10 +75,10 @@ def _locate(path: Path, class_name: str, method: str, seen: set) -> MethodSource
             text = "\n".join(lines[start - 1 : end])
             return MethodSource(method, class_name, str(path), start, end, text)
     for base in cls.bases:
-        base_name = _base_name(base)
-        if base_name is None:
+        parent = base_name(base)
+        if parent is None:
             continue
-        found = _locate(path, base_name, method, seen)
+        found = _locate(path, parent, method, seen)
         if found:
             return found
     return None
@@ -147,19 +86,8 @@ def _locate(path: Path, class_name: str, method: str, seen: set) -> MethodSource
 
 def class_file(class_name: str, model_type: str | None) -> Path | None:
     """The modeling file that defines ``class_name``: the family's file, else a search."""
-    models = transformers_root() / "models"
-    if model_type:
-        folder = models / module_name_for(model_type)
-        for candidate in sorted(folder.glob("modeling_*.py")):
-            if not candidate.name.startswith(("modeling_tf_", "modeling_flax_")):
-                tree, _ = _parse(str(candidate))
-                if _find_class(tree, class_name):
-                    return candidate
-    needle = f"class {class_name}("
-    for candidate in sorted(models.glob("*/modeling_*.py")):
-        if needle in candidate.read_text(encoding="utf-8"):
-            return candidate
-    return None
+    folder = transformers_root() / "models" / module_name_for(model_type) if model_type else None
+    return file_defining(class_name, folder, "modeling_")
 
 
 def class_source(class_name: str, model_type: str | None) -> ClassSource:
@@ -167,8 +95,8 @@ def class_source(class_name: str, model_type: str | None) -> ClassSource:
     path = class_file(class_name, model_type)
     if path is None:
         return ClassSource(class_name, None, None, (), METHODS)
-    tree, _ = _parse(str(path))
-    cls = _find_class(tree, class_name)
+    tree, _ = parse_file(str(path))
+    cls = find_class(tree, class_name)
     methods, missing = [], []
     for method in METHODS:
         found = _locate(path, class_name, method, set())

@@ -17,13 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfbrowse.core.source.classes import (
-    _base_name,
-    _find_class,
-    _parse,
-    _resolve_import,
-    class_file,
-)
+from hfbrowse.core.source.ast_tools import base_name, find_class, parse_file, resolve_import
+from hfbrowse.core.source.classes import class_file
 
 _STOP = {"Module", "PreTrainedModel", "GenerationMixin", "object", "ModuleUtilsMixin"}
 MAX_LINES = 3
@@ -72,10 +67,10 @@ def _resolve_class(path: Path, name: str, depth: int = 4) -> tuple[Path, str] | 
     """The file that defines class ``name`` as seen from ``path`` (following imports)."""
     if depth == 0 or name in _STOP:
         return None
-    tree, _ = _parse(str(path))
-    if _find_class(tree, name) is not None:
+    tree, _ = parse_file(str(path))
+    if find_class(tree, name) is not None:
         return path, name
-    target = _resolve_import(path, tree, name)
+    target = resolve_import(path, tree, name)
     return _resolve_class(target, name, depth - 1) if target else None
 
 
@@ -89,17 +84,17 @@ def _inits(
         return
     seen.add(found)
     file, name = found
-    tree, _ = _parse(str(file))
-    cls = _find_class(tree, name)
+    tree, _ = parse_file(str(file))
+    cls = find_class(tree, name)
     if cls is None:
         return
     for item in cls.body:
         if isinstance(item, ast.FunctionDef) and item.name == "__init__":
             yield file, name, item
     for base in cls.bases:
-        base_name = _base_name(base)
-        if base_name and base_name not in _STOP:
-            yield from _inits(file, base_name, seen)
+        parent = base_name(base)
+        if parent and parent not in _STOP:
+            yield from _inits(file, parent, seen)
 
 
 def _assigned(
@@ -140,7 +135,7 @@ def _class_in(value: ast.expr | None, path: Path) -> tuple[Path, str] | None:
         return None
     for node in ast.walk(value):
         if isinstance(node, ast.Call):
-            name = _base_name(node.func)
+            name = base_name(node.func)
             if name and name[:1].isupper():
                 found = _resolve_class(path, name)
                 if found is not None:
@@ -193,7 +188,7 @@ def _find_attr(owner: tuple[Path, str], attr: str) -> _Hit | None:
     for file, class_name, fn in _inits(*owner):
         hits = list(_assigned(fn, attr))
         if hits:
-            _, source = _parse(str(file))
+            _, source = parse_file(str(file))
             lines = tuple((node.lineno, source[node.lineno - 1].strip()) for node, _ in hits)
             nxt = tuple(dict.fromkeys(c for _, value in hits for c in _classes_of(value, file, fn)))
             appended = () if nxt else _appended(fn, attr, file)
@@ -282,7 +277,7 @@ def _through_attributes(owner: tuple[Path, str], part: str) -> _Hit | None:
 
 def _by_name(tensor: str, file: Path, names: list[str]) -> InitLine | None:
     """Last resort: any class of the modeling file that assigns ``self.<name>``."""
-    tree, _ = _parse(str(file))
+    tree, _ = parse_file(str(file))
     for name in reversed(names):
         for node in tree.body:
             if isinstance(node, ast.ClassDef):

@@ -22,12 +22,12 @@ from hfbrowse.core.config.class_docs import class_docs_from_file
 from hfbrowse.core.config.keys import ConfigExplanation, explain_config, explain_with
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.source.ast_tools import parse_python
 from hfbrowse.core.source.classes import (
     METHODS,
     ClassSource,
     MethodSource,
     class_source,
-    parse_python,
 )
 
 BANNER = "REMOTE CODE — shown as text, not run"
