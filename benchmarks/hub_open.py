@@ -31,7 +31,7 @@ from hub_server import FakeHub, RepoSpec  # noqa: E402
 from hfbrowse.core.hub.gateway import HubGateway  # noqa: E402
 from hfbrowse.core.model import load_facts, load_tensors  # noqa: E402
 from hfbrowse.core.model_ref import ModelRef  # noqa: E402
-from hfbrowse.demo.builder import build_test_fixtures  # noqa: E402
+from hfbrowse.demo.fixtures import build_test_fixtures  # noqa: E402
 
 MODELS = ("tiny-gpt2", "sharded-gpt2", "tiny-t5", "sparse-70b")
 

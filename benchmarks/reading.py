@@ -41,7 +41,7 @@ def _warm(fn, runs: int = 20) -> float:
 
 
 def main() -> None:
-    from hfbrowse.demo.builder import build_test_fixtures
+    from hfbrowse.demo.fixtures import build_test_fixtures
 
     folder = Path(tempfile.mkdtemp(prefix="hfbrowse-bench-"))
     fx = build_test_fixtures(folder)

@@ -30,7 +30,7 @@ from tests.support.models import hub_id  # noqa: E402
 @pytest.fixture(scope="session")
 def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every tiny model and odd case, built once per session (deterministic)."""
-    from hfbrowse.demo.builder import build_test_fixtures
+    from hfbrowse.demo.fixtures import build_test_fixtures
 
     return build_test_fixtures(tmp_path_factory.mktemp("fixtures"))
 

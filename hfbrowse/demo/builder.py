@@ -273,28 +273,3 @@ def build_demo_models(dest: Path, *, only: Iterable[str] | None = None) -> dict[
         n: ensure_built(dest, n, known[n].head, lambda d, n=n: save_demo_model(n, d))
         for n in wanted
     }
-
-
-def build_test_fixtures(dest: Path) -> dict[str, Path]:
-    """Everything in build_demo_models plus the odd cases tests need (listed below).
-
-    - sharded-gpt2: tiny-gpt2 saved in 4 shards + model.safetensors.index.json.
-    - config-only: only a Llama-shaped config.json (hidden 64, 2 layers).
-    - bin-only: tiny-bert-mlm as pytorch_model.bin (torch.save), no .safetensors.
-    - malformed-header / truncated-header / huge-header-claim: tiny-gpt2's config.json and a
-      model.safetensors whose header is invalid JSON / longer than the file / claims 2**60 bytes.
-    - malformed-config: a config.json that is not valid JSON, nothing else.
-    - no-config: tiny-bert-base's model.safetensors, no config.json.
-    - sparse-70b: Llama-3-70B config, index and 30 SPARSE shards (132 GiB apparent, ~200 KB on
-      disk) whose headers hold the real tensor names/shapes. Never copy or read them whole.
-    - remote-code: auto_map config + configuration_custom.py / modeling_custom.py that write
-      `fixtures.REMOTE_CODE_MARKER` (and $HFBROWSE_REMOTE_CODE_MARKER) if ever executed.
-    Every folder also holds the `.hfbrowse-demo` marker file.
-    """
-    from hfbrowse.demo import fixtures
-
-    dest = Path(dest)
-    built = build_demo_models(dest)
-    for name, make in fixtures.FIXTURES.items():
-        built[name] = ensure_built(dest, name, "fixture", lambda d, make=make: make(d, built))
-    return built

@@ -1,4 +1,4 @@
-"""Odd-case model folders for the test suite (built by `builder.build_test_fixtures`).
+"""Odd-case model folders for the test suite (``build_test_fixtures``), next to the demo models.
 
 Each `FIXTURES` entry is `make(folder, built)`: it fills `folder`, given the already built demo
 models (`built`: name -> folder). Everything is deterministic; nothing is downloaded.
@@ -218,3 +218,26 @@ FIXTURES: dict[str, Callable[[Path, dict[str, Path]], None]] = {
     "sparse-70b": make_sparse_70b,
     "remote-code": make_remote_code,
 }
+
+
+def build_test_fixtures(dest: Path) -> dict[str, Path]:
+    """Everything in build_demo_models plus the odd cases tests need (listed below).
+
+    - sharded-gpt2: tiny-gpt2 saved in 4 shards + model.safetensors.index.json.
+    - config-only: only a Llama-shaped config.json (hidden 64, 2 layers).
+    - bin-only: tiny-bert-mlm as pytorch_model.bin (torch.save), no .safetensors.
+    - malformed-header / truncated-header / huge-header-claim: tiny-gpt2's config.json and a
+      model.safetensors whose header is invalid JSON / longer than the file / claims 2**60 bytes.
+    - malformed-config: a config.json that is not valid JSON, nothing else.
+    - no-config: tiny-bert-base's model.safetensors, no config.json.
+    - sparse-70b: Llama-3-70B config, index and 30 SPARSE shards (132 GiB apparent, ~200 KB on
+      disk) whose headers hold the real tensor names/shapes. Never copy or read them whole.
+    - remote-code: auto_map config + configuration_custom.py / modeling_custom.py that write
+      `REMOTE_CODE_MARKER` (and $HFBROWSE_REMOTE_CODE_MARKER) if ever executed.
+    Every folder also holds the `.hfbrowse-demo` marker file.
+    """
+    dest = Path(dest)
+    built = builder.build_demo_models(dest)
+    for name, make in FIXTURES.items():
+        built[name] = builder.ensure_built(dest, name, "fixture", lambda d, make=make: make(d, built))
+    return built

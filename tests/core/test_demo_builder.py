@@ -19,8 +19,8 @@ from hfbrowse.demo.builder import (
     MARKER_FILE,
     DemoSpec,
     build_demo_models,
-    build_test_fixtures,
 )
+from hfbrowse.demo.fixtures import build_test_fixtures
 
 transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
@@ -233,7 +233,7 @@ def test_deterministic_across_processes(built: dict[str, Path], tmp_path: Path) 
         """
         import sys
         from pathlib import Path
-        from hfbrowse.demo.builder import build_test_fixtures
+        from hfbrowse.demo.fixtures import build_test_fixtures
         build_test_fixtures(Path(sys.argv[1]))
         """
     )
