@@ -239,5 +239,7 @@ def build_test_fixtures(dest: Path) -> dict[str, Path]:
     dest = Path(dest)
     built = builder.build_demo_models(dest)
     for name, make in FIXTURES.items():
-        built[name] = builder.ensure_built(dest, name, "fixture", lambda d, make=make: make(d, built))
+        built[name] = builder.ensure_built(
+            dest, name, "fixture", lambda d, make=make: make(d, built)
+        )
     return built
