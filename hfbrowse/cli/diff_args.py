@@ -6,7 +6,6 @@ Kept apart from ``reading_report`` so that building the parser imports nothing b
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 
 def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +20,10 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def reading_args_error(
-    args: argparse.Namespace, normalise_head: Callable[[str | None], str | None]
-) -> str | None:
+def reading_args_error(args: argparse.Namespace) -> str | None:
     """A one-line problem with these flags, found before anything is fetched."""
+    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+
     used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
     if getattr(args, "explain_config", False):
         used.append("explain_config")
@@ -32,5 +31,5 @@ def reading_args_error(
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
         return f"{flags}: only with --print or --json (in the TUI: d, D and the config pane)"
     if args.diff_head and normalise_head(args.diff_head) is None:
-        return f"unknown head {args.diff_head!r}; try causallm, maskedlm, seq2seqlm, qa, …"
+        return f"unknown head {args.diff_head!r}; try {ALIAS_EXAMPLES}"
     return None

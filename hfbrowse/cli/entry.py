@@ -14,26 +14,6 @@ from collections.abc import Sequence
 
 from hfbrowse import __version__
 
-HEAD_ALIASES = {
-    "model": "AutoModel",
-    "features": "AutoModel",
-    "causallm": "AutoModelForCausalLM",
-    "maskedlm": "AutoModelForMaskedLM",
-    "seq2seqlm": "AutoModelForSeq2SeqLM",
-    "questionanswering": "AutoModelForQuestionAnswering",
-    "qa": "AutoModelForQuestionAnswering",
-    "tokenclassification": "AutoModelForTokenClassification",
-    "sequenceclassification": "AutoModelForSequenceClassification",
-}
-
-
-def normalise_head(text: str | None) -> str | None:
-    """Accept ``AutoModelForCausalLM``, ``ForCausalLM``, ``causallm``, ``qa`` …"""
-    if text is None:
-        return None
-    key = text.lower().removeprefix("automodel").removeprefix("for").replace("-", "")
-    return HEAD_ALIASES.get(key or "model")
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -80,12 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: set it first
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+
     head = normalise_head(args.head)
     if args.head and head is None:
-        return fail(f"unknown head {args.head!r}; try causallm, maskedlm, seq2seqlm, qa, …", 2)
+        return fail(f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}", 2)
     from hfbrowse.cli.diff_args import reading_args_error
 
-    if (problem := reading_args_error(args, normalise_head)) is not None:
+    if (problem := reading_args_error(args)) is not None:
         return fail(problem, 2)
 
     if args.search is not None and (args.print_text or args.print_json):

@@ -7,19 +7,20 @@ keeps snapshots deterministic.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from hfbrowse.core.console.results import (
-    AnswerSpan,
-    FeaturesOutput,
-    FillMaskOutput,
-    GenerationOutput,
-    RunResult,
-    SequenceClassesOutput,
-    TokenClassesOutput,
-)
+from hfbrowse.core.console.heads.extractive_qa import AnswerSpan
+from hfbrowse.core.console.heads.features import FeaturesOutput
+from hfbrowse.core.console.heads.fill_mask import FillMaskOutput
+from hfbrowse.core.console.heads.generate import GenerationOutput
+from hfbrowse.core.console.heads.sequence_classes import SequenceClassesOutput
+from hfbrowse.core.console.heads.token_classes import TokenClassesOutput
+from hfbrowse.core.console.results import HeadOutput, RunResult
 
 BAR_WIDTH = 24
 SNIPPET_THEME = "monokai"
@@ -55,18 +56,20 @@ def streaming(prompt: str, generated: str, continuation: bool = True) -> Text:
 
 
 def render_output(result: RunResult) -> RenderableType:
+    """The output drawn by the renderer of its kind (a generic view for a kind without one)."""
     out = result.output
-    if isinstance(out, GenerationOutput):
-        return generation(out)
-    if isinstance(out, FillMaskOutput):
-        return fill_mask(out)
-    if isinstance(out, AnswerSpan):
-        return answer(out)
-    if isinstance(out, TokenClassesOutput):
-        return token_classes(out)
-    if isinstance(out, SequenceClassesOutput):
-        return sequence_classes(out)
-    return features(out)
+    renderer = RENDERERS.get(out.kind, generic)
+    return renderer(out)
+
+
+def generic(out: HeadOutput) -> Text:
+    """Any head's output as ``field: value`` lines, for a head without its own renderer."""
+    text = Text()
+    for name, value in asdict(out).items():  # type: ignore[call-overload]
+        if name != "kind":
+            text.append(f"{name}: ", style="bold")
+            text.append(f"{value}\n")
+    return text
 
 
 def generation(out: GenerationOutput) -> Text:
@@ -181,6 +184,16 @@ def timing_line(result: RunResult) -> Text:
 
 def notices(result: RunResult) -> list[Text]:
     return [Text(f"note: {n}", style="yellow") for n in result.notices]
+
+
+RENDERERS: dict[str, Any] = {
+    "generation": generation,
+    "fill-mask": fill_mask,
+    "question-answering": answer,
+    "token-classification": token_classes,
+    "sequence-classification": sequence_classes,
+    "features": features,
+}
 
 
 def snippet(code: str) -> Syntax:

@@ -75,11 +75,11 @@ def _head_diff(
     diff_model: str | None,
     gateway: HubGateway,
 ) -> HeadDiff:
-    from hfbrowse.cli.entry import normalise_head
+    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
 
     wanted = normalise_head(diff_head) if diff_head else None
     if diff_head and wanted is None:
-        raise HFBrowseError(f"unknown head {diff_head!r}; try causallm, maskedlm, qa, …")
+        raise HFBrowseError(f"unknown head {diff_head!r}; try {ALIAS_EXAMPLES}")
     other = load_facts(parse_model_arg(diff_model), gateway) if diff_model else facts
     right = wanted or head_for_other(other, shown)
     if wanted and other.heads.option(wanted) is None and not other.heads.remote_code:

@@ -14,9 +14,8 @@ import pytest
 
 from hfbrowse.core.console import preflight
 from hfbrowse.core.console.errors import RunError, RunRefused, SettingsError
-from hfbrowse.core.console.heads.fill_mask import fill_mask
-from hfbrowse.core.console.heads.token_classes import merge_entities
-from hfbrowse.core.console.results import TokenLabel
+from hfbrowse.core.console.heads import HeadCall, fill_mask
+from hfbrowse.core.console.heads.token_classes import TokenLabel, merge_entities
 from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, RunRequest, run
 from hfbrowse.core.console.session import ModelSession
 from hfbrowse.core.console.settings import (
@@ -162,7 +161,7 @@ def test_fill_mask_errors(session, fixtures):
     gpt2_tok = AutoTokenizer.from_pretrained(str(fixtures["tiny-gpt2"]))
     fake = SimpleNamespace(model=None, tokenizer=gpt2_tok, model_class="GPT2LMHeadModel")
     with pytest.raises(RunError, match="no mask token"):
-        fill_mask(fake, "a [MASK]", [])
+        fill_mask.run(fake, "a [MASK]", HeadCall())
 
 
 def test_too_long_input_is_truncated_with_a_notice(session, fixtures):

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from hfbrowse.core.heads.resolve import HEAD_NAMES, auto_class_for_table, resolve_heads
+from hfbrowse.core.heads.registry import HEAD_NAMES
+from hfbrowse.core.heads.resolve import auto_class_for_table, resolve_heads
 from hfbrowse.core.source.auto_tables import config_tables, model_tables
 from hfbrowse.core.source.classes import class_source, source_via_inspect
 

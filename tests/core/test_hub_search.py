@@ -106,7 +106,7 @@ def test_task_and_library_filters(gw, big_hub):
 
 
 def test_task_filter_offers_the_tasks_the_seven_heads_serve():
-    from hfbrowse.core.heads.resolve import PIPELINE_TO_HEAD
+    from hfbrowse.core.heads.registry import PIPELINE_TO_HEAD
 
     assert search_tasks() == ("any", *PIPELINE_TO_HEAD)
     q = SearchQuery()

@@ -1,4 +1,5 @@
-"""What one console run produced, per head: frozen, JSON-able dataclasses.
+"""What one console run produced: the run's frame (model, head, timing, snippet) around the
+head's own output (defined by each head module).
 
 The TUI renders these, ``--run --json`` prints ``RunResult.to_dict()``, and the tests assert on
 them. Probabilities are plain floats, character spans index the input text, so a result means the
@@ -7,8 +8,8 @@ same thing wherever it is shown.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -26,121 +27,12 @@ class Timing:
         return self.new_tokens / self.run_s
 
 
-@dataclass(frozen=True)
-class GenerationOutput:
-    """CausalLM / Seq2SeqLM: the generated continuation (prompt excluded)."""
+class HeadOutput(Protocol):
+    """What a head's runner returns: a frozen, JSON-able dataclass (``dataclasses.asdict``)
+    whose ``kind`` names it for the renderers (``render.console_results``). Each head module
+    in ``core/console/heads/`` defines its own."""
 
-    prompt: str
-    text: str
-    new_tokens: int
-    stopped: bool  # cancelled by the user: ``text`` is what was generated until then
-    streamed: bool  # False for beam search, which transformers cannot stream
-    settings: dict[str, Any] = field(default_factory=dict)
-    continuation: bool = True  # causal LM: ``text`` continues ``prompt``; seq2seq: a new text
-    kind: str = "generation"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    token: str
-    token_id: int
-    probability: float
-
-
-@dataclass(frozen=True)
-class MaskPrediction:
-    token_index: int  # position of the mask in the tokenized input
-    candidates: tuple[Candidate, ...]
-
-
-@dataclass(frozen=True)
-class FillMaskOutput:
-    text: str  # the input with the model's own mask token
-    mask_token: str
-    masks: tuple[MaskPrediction, ...]
-    filled: str  # the input with every mask replaced by its best candidate
-    kind: str = "fill-mask"
-
-
-@dataclass(frozen=True)
-class AnswerSpan:
-    question: str
-    context: str
-    answer: str
-    start: int  # character offsets into ``context``
-    end: int
-    score: float  # P(start) * P(end), each softmaxed over the context tokens
-    start_token: int
-    end_token: int
-    kind: str = "question-answering"
-
-
-@dataclass(frozen=True)
-class TokenLabel:
-    token: str
-    label: str
-    probability: float
-    start: int  # character offsets into the input text
-    end: int
-
-
-@dataclass(frozen=True)
-class Entity:
-    type: str
-    text: str
-    start: int
-    end: int
-    probability: float  # mean over the entity's tokens
-
-
-@dataclass(frozen=True)
-class TokenClassesOutput:
-    text: str
-    tokens: tuple[TokenLabel, ...]
-    entities: tuple[Entity, ...]
-    kind: str = "token-classification"
-
-
-@dataclass(frozen=True)
-class LabelScore:
-    label: str
-    index: int
-    probability: float
-
-
-@dataclass(frozen=True)
-class SequenceClassesOutput:
-    text: str
-    labels: tuple[LabelScore, ...]  # most probable first
-    multi_label: bool  # sigmoid per label instead of a softmax over labels
-    kind: str = "sequence-classification"
-
-
-@dataclass(frozen=True)
-class Embedding:
-    text: str
-    tokens: int
-    dim: int
-    norm: float
-    first: tuple[float, ...]  # the first values of the mean-pooled vector
-
-
-@dataclass(frozen=True)
-class FeaturesOutput:
-    shape: tuple[int, ...]  # last_hidden_state of the first text
-    embeddings: tuple[Embedding, ...]
-    cosine: float | None  # with ``a ||| b``
-    kind: str = "features"
-
-
-Output = (
-    GenerationOutput
-    | FillMaskOutput
-    | AnswerSpan
-    | TokenClassesOutput
-    | SequenceClassesOutput
-    | FeaturesOutput
-)
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -153,7 +45,7 @@ class RunResult:
     device: str
     dtype: str
     input: str
-    output: Output
+    output: HeadOutput
     timing: Timing
     notices: tuple[str, ...] = ()
     snippet: str = ""

@@ -18,12 +18,7 @@ from typing import Any
 from hfbrowse.core.checkpoint.tensors import TensorTable
 from hfbrowse.core.console import snippets
 from hfbrowse.core.console.errors import RunCancelled, RunError
-from hfbrowse.core.console.heads.extractive_qa import answer
-from hfbrowse.core.console.heads.features import embed
-from hfbrowse.core.console.heads.fill_mask import fill_mask
-from hfbrowse.core.console.heads.generate import generate
-from hfbrowse.core.console.heads.sequence_classes import classify
-from hfbrowse.core.console.heads.token_classes import classify_tokens
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import require_text
 from hfbrowse.core.console.preflight import (
     Confirmation,
@@ -43,13 +38,12 @@ from hfbrowse.core.console.session import (
     resolve_device,
 )
 from hfbrowse.core.console.settings import (
-    GENERATION_HEADS,
     GenerationSettings,
     apply_overrides,
     defaults_for,
 )
 from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, OfflineError
-from hfbrowse.core.heads.resolve import HEAD_NAMES
+from hfbrowse.core.heads.registry import HEAD_NAMES, head_spec
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_tensors
 
@@ -251,12 +245,15 @@ def _run_head(
 ) -> tuple[Any, str]:
     import torch
 
-    head = request.head
+    spec = head_spec(request.head)
+    call = HeadCall(
+        notices=notices,
+        cancel=hooks.cancel,
+        on_text=hooks.on_text,
+        settings=settings_for(loaded, request.overrides) if spec.generates else None,
+    )
     try:
-        if head in GENERATION_HEADS:
-            settings = settings_for(loaded, request.overrides)
-            return generate(loaded, request.text, settings, hooks.cancel, hooks.on_text, notices)
-        return _RUNNERS[head](loaded, request.text, notices)
+        return spec.load_runner()(loaded, request.text, call)
     except torch.OutOfMemoryError:
         raise RunError(
             f"out of memory on {loaded.key.device}: try a shorter input, fewer max_new_tokens"
@@ -264,12 +261,3 @@ def _run_head(
         ) from None
     except MemoryError:
         raise RunError("out of memory (RAM): try a shorter input") from None
-
-
-_RUNNERS: dict[str, Callable[..., tuple[Any, str]]] = {
-    "AutoModelForMaskedLM": fill_mask,
-    "AutoModelForQuestionAnswering": answer,
-    "AutoModelForTokenClassification": classify_tokens,
-    "AutoModelForSequenceClassification": classify,
-    "AutoModel": embed,
-}

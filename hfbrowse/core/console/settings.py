@@ -15,7 +15,6 @@ from hfbrowse.core.console.errors import SettingsError
 
 DEFAULT_MAX_NEW_TOKENS = 50
 SEQ2SEQ_DEFAULT_BEAMS = 4  # like translation/summarization checkpoints
-GENERATION_HEADS = ("AutoModelForCausalLM", "AutoModelForSeq2SeqLM")
 _LIMITS: dict[str, tuple[float, float]] = {
     "max_new_tokens": (1, 4096),
     "temperature": (1e-4, 100.0),

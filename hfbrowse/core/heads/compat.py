@@ -42,7 +42,8 @@ from hfbrowse.core.heads.compat_results import (
     Mismatch,
     Renamed,
 )
-from hfbrowse.core.heads.resolve import HEAD_NAMES, HeadReport
+from hfbrowse.core.heads.registry import HEAD_NAMES
+from hfbrowse.core.heads.resolve import HeadReport
 
 _TORCH_DTYPES = {
     "F64": "float64",

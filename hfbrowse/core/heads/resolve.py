@@ -17,61 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hfbrowse.core.heads.registry import (
+    BY_ARCH_PRIORITY,
+    FALLBACK_ORDER,
+    HEADS,
+    PIPELINE_TO_HEAD,
+)
 from hfbrowse.core.source.auto_tables import model_tables
-
-
-@dataclass(frozen=True)
-class HeadSpec:
-    auto_class: str
-    table: str
-    task: str
-
-
-HEADS: tuple[HeadSpec, ...] = (
-    HeadSpec("AutoModel", "MODEL_MAPPING_NAMES", "features"),
-    HeadSpec("AutoModelForCausalLM", "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES", "text generation"),
-    HeadSpec("AutoModelForMaskedLM", "MODEL_FOR_MASKED_LM_MAPPING_NAMES", "fill-mask"),
-    HeadSpec("AutoModelForSeq2SeqLM", "MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES", "seq2seq"),
-    HeadSpec(
-        "AutoModelForQuestionAnswering",
-        "MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES",
-        "extractive QA",
-    ),
-    HeadSpec(
-        "AutoModelForTokenClassification",
-        "MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES",
-        "token classification",
-    ),
-    HeadSpec(
-        "AutoModelForSequenceClassification",
-        "MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES",
-        "sequence classification",
-    ),
-)
-HEAD_NAMES = tuple(h.auto_class for h in HEADS)
-_BY_NAME = {h.auto_class: h for h in HEADS}
-# Which table claims an architecture first (BART is both Seq2SeqLM and MaskedLM).
-_ARCH_PRIORITY = (3, 1, 2, 4, 5, 6, 0)
-_NO_HINT_ORDER = (
-    "AutoModelForCausalLM",
-    "AutoModelForSeq2SeqLM",
-    "AutoModelForMaskedLM",
-    "AutoModel",
-)
-
-PIPELINE_TO_HEAD = {
-    "text-generation": "AutoModelForCausalLM",
-    "fill-mask": "AutoModelForMaskedLM",
-    "text2text-generation": "AutoModelForSeq2SeqLM",
-    "translation": "AutoModelForSeq2SeqLM",
-    "summarization": "AutoModelForSeq2SeqLM",
-    "question-answering": "AutoModelForQuestionAnswering",
-    "token-classification": "AutoModelForTokenClassification",
-    "text-classification": "AutoModelForSequenceClassification",
-    "zero-shot-classification": "AutoModelForSequenceClassification",
-    "feature-extraction": "AutoModel",
-    "sentence-similarity": "AutoModel",
-}
 
 
 @dataclass(frozen=True)
@@ -93,6 +45,16 @@ class HeadReport:
 
     def option(self, auto_class: str | None) -> HeadOption | None:
         return next((o for o in self.supported if o.auto_class == auto_class), None)
+
+    def shown(self, wanted: str | None = None) -> str | None:
+        """The head the panes, the console and ``--print`` show: ``wanted`` when this model
+        supports it, else the recommended head, else the first supported one (so a model whose
+        architecture belongs to another Auto class still shows the text head it has)."""
+        if wanted is not None and self.option(wanted) is not None:
+            return wanted
+        if self.recommended is not None:
+            return self.recommended
+        return self.supported[0].auto_class if self.supported else None
 
     def next_head(self, current: str | None) -> str | None:
         """The supported head after ``current`` (wrapping), for the ``h`` key."""
@@ -145,8 +107,7 @@ def resolve_heads(
 
     if archs:
         arch = archs[0]
-        for index in _ARCH_PRIORITY:
-            head = HEADS[index]
+        for head in BY_ARCH_PRIORITY:
             if arch in tables.get(head.table, {}).values() and head.auto_class in supported_names:
                 return HeadReport(
                     model_type,
@@ -198,7 +159,7 @@ def resolve_heads(
             f"from the Hub's pipeline_tag {hub_pipeline_tag}",
             remote_code=remote,
         )
-    for name in _NO_HINT_ORDER:
+    for name in FALLBACK_ORDER:
         if name in supported_names:
             why = (
                 "no architectures in config.json"
@@ -232,6 +193,3 @@ def _other_tables(arch: str) -> tuple[str, ...]:
         if name not in ours and arch in table.values()
     )
 
-
-def head_spec(auto_class: str) -> HeadSpec:
-    return _BY_NAME[auto_class]

@@ -45,8 +45,8 @@ EXPAND: tuple[str, ...] = (
 
 
 def search_tasks() -> tuple[str, ...]:
-    """ "any" plus the pipeline tags one of the seven heads serves (heads.PIPELINE_TO_HEAD)."""
-    from hfbrowse.core.heads.resolve import PIPELINE_TO_HEAD
+    """ "any" plus the pipeline tags one of the seven heads serves (the head registry)."""
+    from hfbrowse.core.heads.registry import PIPELINE_TO_HEAD
 
     return ("any", *PIPELINE_TO_HEAD)
 

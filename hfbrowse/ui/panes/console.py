@@ -32,13 +32,13 @@ from hfbrowse.core.console.runner import (
 )
 from hfbrowse.core.console.session import ModelSession, one_line
 from hfbrowse.core.console.settings import (
-    GENERATION_HEADS,
     GenerationSettings,
     apply_overrides,
     defaults_for,
     read_generation_config,
 )
 from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.model import ModelFacts
 from hfbrowse.render import console_results as render
 from hfbrowse.ui.panes.console_commands import run_command
@@ -54,13 +54,6 @@ from hfbrowse.ui.widgets.console_input import ConsoleInput
 
 MAX_ENTRIES = 60
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
-HINTS = {
-    "AutoModelForMaskedLM": "fill-mask: write [MASK] or <mask> where a word is missing",
-    "AutoModelForQuestionAnswering": "extractive QA: question ||| context",
-    "AutoModelForTokenClassification": "token classification: a label per token, entities marked",
-    "AutoModelForSequenceClassification": "sequence classification: text (or text ||| pair)",
-    "AutoModel": "features: text → mean-pooled embedding; a ||| b → cosine similarity",
-}
 
 
 class ConsoleEntry(Static):
@@ -126,7 +119,7 @@ class ConsolePane(Vertical, can_focus=False):
 
     def settings(self) -> GenerationSettings | None:
         """Effective generation settings for the shown model (None for other heads)."""
-        if self.head not in GENERATION_HEADS or self.facts is None:
+        if self.head is None or not head_spec(self.head).generates or self.facts is None:
             return None
         loaded = self.session.loaded
         if loaded is not None and loaded.key.model == self.facts.ref.id:
@@ -146,7 +139,7 @@ class ConsolePane(Vertical, can_focus=False):
             line.append(settings.line())
             line.append("  · /set key=value", style="dim")
         else:
-            line.append(HINTS.get(self.head, self.head))
+            line.append(head_spec(self.head).hint)
         self.query_one("#console-settings", Static).update(line)
 
     def write(self, renderable: RenderableType) -> ConsoleEntry:

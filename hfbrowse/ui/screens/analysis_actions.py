@@ -145,7 +145,8 @@ class AnalysisActions:
 
     # -- compatibility -----------------------------------------------------------------------
     def _start_compat(self) -> None:
-        from hfbrowse.core.heads.compat import HEAD_NAMES, head_order
+        from hfbrowse.core.heads.compat import head_order
+        from hfbrowse.core.heads.registry import HEAD_NAMES
         from hfbrowse.ui.panes.analysis import AnalysisPane
 
         view = self.query_one(AnalysisPane).compat

@@ -9,17 +9,32 @@ the tokenizer's offsets. The score is P(start)·P(end), each softmaxed over cont
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hfbrowse.core.console import snippets
 from hfbrowse.core.console.errors import RunError
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import encode, require_text, split_pair
-from hfbrowse.core.console.results import AnswerSpan
 
 MAX_ANSWER_TOKENS = 30
 
 
-def answer(loaded: Any, text: str, notices: list[str]) -> tuple[AnswerSpan, str]:
+@dataclass(frozen=True)
+class AnswerSpan:
+    question: str
+    context: str
+    answer: str
+    start: int  # character offsets into ``context``
+    end: int
+    score: float  # P(start) * P(end), each softmaxed over the context tokens
+    start_token: int
+    end_token: int
+    kind: str = "question-answering"
+
+
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[AnswerSpan, str]:
+    notices = call.notices
     import torch
 
     require_text(text)
@@ -60,4 +75,25 @@ def answer(loaded: Any, text: str, notices: list[str]) -> tuple[AnswerSpan, str]
         start_token=start_token,
         end_token=end_token,
     )
-    return result, snippets.qa_body(question, context, enc.call_kwargs, MAX_ANSWER_TOKENS)
+    return result, qa_body(question, context, enc.call_kwargs, MAX_ANSWER_TOKENS)
+
+
+def qa_body(question: str, context: str, call_kwargs: dict[str, Any], max_tokens: int) -> str:
+    call = snippets.tokenize_call("question, context", call_kwargs, ", return_offsets_mapping=True")
+    return f"""question = {question!r}
+context = {context!r}
+inputs = {call}
+offsets = inputs.pop("offset_mapping")[0].tolist()
+in_context = torch.tensor([s == 1 for s in inputs.sequence_ids(0)])  # context tokens only
+with torch.inference_mode():
+    out = model(**inputs.to(model.device))
+start_p = out.start_logits[0].float().cpu().masked_fill(~in_context, float("-inf")).softmax(-1)
+end_p = out.end_logits[0].float().cpu().masked_fill(~in_context, float("-inf")).softmax(-1)
+n = start_p.shape[0]
+ones = torch.ones(n, n, dtype=torch.bool)
+allowed = torch.triu(ones) & ~torch.triu(ones, diagonal={max_tokens})  # end >= start, short
+scores = (start_p[:, None] * end_p[None, :]).masked_fill(~allowed, 0.0)
+start_token, end_token = divmod(int(scores.argmax()), n)
+start, end = offsets[start_token][0], offsets[end_token][1]
+print(repr(context[start:end]), start, end, f"{{float(scores[start_token, end_token]):.4f}}")
+"""

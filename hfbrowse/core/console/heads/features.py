@@ -7,13 +7,31 @@ by cosine similarity. Encoder-decoder models (T5, BART) are embedded by their en
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hfbrowse.core.console import snippets
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import PAIR_SEPARATOR, encode, require_text, split_pair
-from hfbrowse.core.console.results import Embedding, FeaturesOutput
 
 FIRST_VALUES = 6
+
+
+@dataclass(frozen=True)
+class Embedding:
+    text: str
+    tokens: int
+    dim: int
+    norm: float
+    first: tuple[float, ...]  # the first values of the mean-pooled vector
+
+
+@dataclass(frozen=True)
+class FeaturesOutput:
+    shape: tuple[int, ...]  # last_hidden_state of the first text
+    embeddings: tuple[Embedding, ...]
+    cosine: float | None  # with ``a ||| b``
+    kind: str = "features"
 
 
 def encoder_of(model: Any) -> Any:
@@ -29,7 +47,8 @@ def mean_pool(hidden: Any, attention_mask: Any) -> Any:
     return (hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
-def embed(loaded: Any, text: str, notices: list[str]) -> tuple[FeaturesOutput, str]:
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[FeaturesOutput, str]:
+    notices = call.notices
     import torch
 
     require_text(text)
@@ -59,5 +78,27 @@ def embed(loaded: Any, text: str, notices: list[str]) -> tuple[FeaturesOutput, s
     if len(vectors) == 2:
         cosine = float(torch.nn.functional.cosine_similarity(vectors[0], vectors[1], dim=0))
     encoder_decoder = network is not model
-    body = snippets.features_body(texts, enc.call_kwargs, encoder_decoder)
+    body = features_body(texts, enc.call_kwargs, encoder_decoder)
     return FeaturesOutput(shape, tuple(embeddings), cosine), body
+
+
+def features_body(texts: list[str], call_kwargs: dict[str, Any], encoder_decoder: bool) -> str:
+    network = "model.get_encoder()" if encoder_decoder else "model"
+    cosine = (
+        '\nprint(f"cosine {torch.nn.functional.cosine_similarity(*pooled, dim=0):.4f}")'
+        if len(texts) == 2
+        else ""
+    )
+    return f"""texts = {texts!r}
+pooled = []
+for text in texts:
+    inputs = {snippets.tokenize_call("text", call_kwargs)}.to(model.device)
+    with torch.inference_mode():
+        hidden = {network}(**inputs).last_hidden_state
+    print(tuple(hidden.shape))
+    mask = inputs["attention_mask"].unsqueeze(-1).float()  # mean over real tokens only
+    vector = ((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1e-9))[0]
+    pooled.append(vector)
+    first = [round(v, 4) for v in vector[:6].tolist()]
+    print(vector.shape[0], f"{{float(vector.norm()):.4f}}", first){cosine}
+"""

@@ -7,15 +7,38 @@ both spellings are mapped to the model's own mask token before tokenizing.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from hfbrowse.core.console import snippets
 from hfbrowse.core.console.errors import RunError
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import encode, require_text
-from hfbrowse.core.console.results import Candidate, FillMaskOutput, MaskPrediction
 
 TOP_K = 5
 MASK_PATTERN = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    token: str
+    token_id: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class MaskPrediction:
+    token_index: int  # position of the mask in the tokenized input
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class FillMaskOutput:
+    text: str  # the input with the model's own mask token
+    mask_token: str
+    masks: tuple[MaskPrediction, ...]
+    filled: str  # the input with every mask replaced by its best candidate
+    kind: str = "fill-mask"
 
 
 def with_model_mask(text: str, mask_token: str) -> str:
@@ -23,7 +46,8 @@ def with_model_mask(text: str, mask_token: str) -> str:
     return MASK_PATTERN.sub(lambda _m: mask_token, text)
 
 
-def fill_mask(loaded: Any, text: str, notices: list[str]) -> tuple[FillMaskOutput, str]:
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[FillMaskOutput, str]:
+    notices = call.notices
     import torch
 
     require_text(text)
@@ -58,4 +82,17 @@ def fill_mask(loaded: Any, text: str, notices: list[str]) -> tuple[FillMaskOutpu
         masks=tuple(predictions),
         filled=tokenizer.decode(best, skip_special_tokens=True),
     )
-    return result, snippets.fill_mask_body(masked, enc.call_kwargs, TOP_K)
+    return result, fill_mask_body(masked, enc.call_kwargs, TOP_K)
+
+
+def fill_mask_body(text: str, call_kwargs: dict[str, Any], top_k: int) -> str:
+    return f"""text = {text!r}
+inputs = {snippets.tokenize_call("text", call_kwargs)}.to(model.device)
+with torch.inference_mode():
+    logits = model(**inputs).logits
+input_ids = inputs["input_ids"][0]
+for position in (input_ids == tokenizer.mask_token_id).nonzero().flatten().tolist():
+    top = logits[0, position].float().softmax(-1).topk({top_k})
+    for p, token_id in zip(top.values.tolist(), top.indices.tolist()):
+        print(position, tokenizer.decode([token_id]).strip(), f"{{p:.4f}}")
+"""

@@ -11,17 +11,31 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from hfbrowse.core.console import snippets
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import encode, require_text
-from hfbrowse.core.console.results import GenerationOutput
 from hfbrowse.core.console.settings import GenerationSettings
 
 TextFn = Callable[[str], None]
 STREAM_INTERVAL_S = 0.2  # 5 screen updates a second: each costs the generating thread GIL time
 SEQ2SEQ = "AutoModelForSeq2SeqLM"
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    """CausalLM / Seq2SeqLM: the generated continuation (prompt excluded)."""
+
+    prompt: str
+    text: str
+    new_tokens: int
+    stopped: bool  # cancelled by the user: ``text`` is what was generated until then
+    streamed: bool  # False for beam search, which transformers cannot stream
+    settings: dict[str, Any] = field(default_factory=dict)
+    continuation: bool = True  # causal LM: ``text`` continues ``prompt``; seq2seq: a new text
+    kind: str = "generation"
 
 
 class TokenSink:
@@ -114,14 +128,10 @@ def plan_settings(
     return replace(settings, max_new_tokens=capped)
 
 
-def generate(
-    loaded: Any,
-    text: str,
-    settings: GenerationSettings,
-    cancel: threading.Event,
-    on_text: TextFn | None,
-    notices: list[str],
-) -> tuple[GenerationOutput, str]:
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[GenerationOutput, str]:
+    """Generate from ``text`` with ``call.settings``, streaming into ``call.on_text``."""
+    settings = call.settings or GenerationSettings()
+    cancel, on_text, notices = call.cancel, call.on_text, call.notices
     import torch
 
     from hfbrowse.core.console.inputs import position_limit
@@ -148,7 +158,7 @@ def generate(
     prompt_len = 0 if seq2seq else enc.tensors["input_ids"].shape[1]
     new_ids = output[0, prompt_len:]
     new_tokens = int(new_ids.shape[0]) - (1 if seq2seq else 0)  # seq2seq: decoder start token
-    body = snippets.generation_body(
+    body = generation_body(
         text, enc.call_kwargs, side, kwargs, settings.seed if settings.do_sample else None, seq2seq
     )
     result = GenerationOutput(
@@ -161,3 +171,30 @@ def generate(
         settings=asdict(settings) | ({"pad_token_id": pad} if pad is not None else {}),
     )
     return result, body
+
+
+def generation_body(
+    text: str,
+    call_kwargs: dict[str, Any],
+    truncation_side: str,
+    generate_kwargs: dict[str, Any],
+    seed: int | None,
+    seq2seq: bool,
+) -> str:
+    lines = [f"text = {text!r}"]
+    if call_kwargs and truncation_side != "right":
+        lines.append(f"tokenizer.truncation_side = {truncation_side!r}  # keep the prompt's end")
+    lines.append(f"inputs = {snippets.tokenize_call('text', call_kwargs)}.to(model.device)")
+    if seed is not None:
+        lines.append(f"torch.manual_seed({seed})")
+    lines.append("with torch.inference_mode():")
+    lines.append("    output = model.generate(")
+    lines.append("        **inputs,")
+    lines += [f"        {k}={v!r}," for k, v in generate_kwargs.items()]
+    lines.append("    )")
+    if seq2seq:
+        lines.append("print(tokenizer.decode(output[0], skip_special_tokens=True))")
+    else:
+        lines.append('new_tokens = output[0, inputs["input_ids"].shape[1] :]')
+        lines.append("print(tokenizer.decode(new_tokens, skip_special_tokens=True))")
+    return "\n".join(lines)

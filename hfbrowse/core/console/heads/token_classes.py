@@ -8,13 +8,40 @@ tokens of the same type. Spans are character offsets into the input text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from hfbrowse.core.console import snippets
+from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import encode, require_text
-from hfbrowse.core.console.results import Entity, TokenClassesOutput, TokenLabel
 
 _TAG = re.compile(r"^([BIESL])[-_](.+)$")
+
+
+@dataclass(frozen=True)
+class TokenLabel:
+    token: str
+    label: str
+    probability: float
+    start: int  # character offsets into the input text
+    end: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    type: str
+    text: str
+    start: int
+    end: int
+    probability: float  # mean over the entity's tokens
+
+
+@dataclass(frozen=True)
+class TokenClassesOutput:
+    text: str
+    tokens: tuple[TokenLabel, ...]
+    entities: tuple[Entity, ...]
+    kind: str = "token-classification"
 
 
 def split_tag(label: str) -> tuple[str | None, str | None]:
@@ -75,7 +102,8 @@ def merge_entities(
     return tuple(entities)
 
 
-def classify_tokens(loaded: Any, text: str, notices: list[str]) -> tuple[TokenClassesOutput, str]:
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[TokenClassesOutput, str]:
+    notices = call.notices
     import torch
 
     require_text(text)
@@ -98,4 +126,22 @@ def classify_tokens(loaded: Any, text: str, notices: list[str]) -> tuple[TokenCl
         )
         words.append(encoding.word_ids[i])
     result = TokenClassesOutput(text, tuple(rows), merge_entities(text, rows, words))
-    return result, snippets.token_classes_body(text, enc.call_kwargs)
+    return result, token_classes_body(text, enc.call_kwargs)
+
+
+def token_classes_body(text: str, call_kwargs: dict[str, Any]) -> str:
+    call = snippets.tokenize_call("text", call_kwargs, ", return_offsets_mapping=True")
+    return f"""text = {text!r}
+inputs = {call}
+offsets = inputs.pop("offset_mapping")[0].tolist()
+with torch.inference_mode():
+    probs = model(**inputs.to(model.device)).logits[0].float().softmax(-1)
+best_p, best_id = probs.max(-1)
+special = inputs.encodings[0].special_tokens_mask
+for i, token in enumerate(inputs.tokens()):
+    if not special[i]:
+        start, end = offsets[i]
+        label = model.config.id2label[int(best_id[i])]
+        print(token, label, f"{{float(best_p[i]):.4f}}", repr(text[start:end]))
+# Entities: a B-X label opens one, I-X (or another piece of the same word) extends it, O ends it.
+"""
