@@ -36,10 +36,11 @@ def main(folder: str) -> None:
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.model_ref import ModelRef
     from hfbrowse.ui.app import HFBrowseApp
+    from hfbrowse.ui.options import LaunchOptions
 
     marks: dict = {}
     ref = ModelRef("local", folder)
-    app = HFBrowseApp(models=[ref], start=ref, gateway=HubGateway(offline=True))
+    app = HFBrowseApp(LaunchOptions(models=(ref,), start=ref), gateway=HubGateway(offline=True))
 
     def poll() -> None:
         screen = app.screen

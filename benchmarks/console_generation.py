@@ -44,6 +44,7 @@ from hub_server import FakeHub, RepoSpec  # noqa: E402
 from hfbrowse.core.hub.gateway import HubGateway  # noqa: E402
 from hfbrowse.core.model_ref import ModelRef  # noqa: E402
 from hfbrowse.ui.app import HFBrowseApp  # noqa: E402
+from hfbrowse.ui.options import LaunchOptions  # noqa: E402
 from hfbrowse.ui.panes.console import ConsolePane  # noqa: E402
 from hfbrowse.ui.panes.console_messages import RunFailed, RunFinished, RunStreamed  # noqa: E402
 
@@ -185,7 +186,9 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
     hub = FakeHub([RepoSpec("bench/bench-gpt2", gen_folder)]).start()
     hub_ref = ModelRef("hub", "bench/bench-gpt2")
     gateway = HubGateway(endpoint=hub.url)
-    app = HFBrowseApp(models=[gen_ref, cls_ref, hub_ref], start=gen_ref, gateway=gateway)
+    app = HFBrowseApp(
+        LaunchOptions(models=(gen_ref, cls_ref, hub_ref), start=gen_ref), gateway=gateway
+    )
     async with app.run_test(size=(120, 40), message_hook=probe.hook) as pilot:
         for _ in range(2):
             await app.workers.wait_for_complete()
@@ -194,7 +197,7 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
         # would otherwise take GIL time from both sides of the tokens/s comparison.
         timer = app.set_interval(TICK_S, probe.tick)
         pane = app.screen.query_one(ConsolePane)
-        pane.overrides = {"max_new_tokens": tokens}
+        pane.state.overrides = {"max_new_tokens": tokens}
         first = await console_run(pane, probe, PROMPT)  # first load: imports torch too
         timer.pause()
         print(
@@ -202,7 +205,7 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
             f" load {first['load_s']:.2f} s, largest event-loop stall before the first token"
             f" {first['stall_before'] * 1000:.0f} ms, after it {first['stall'] * 1000:.0f} ms"
         )
-        loaded = pane.session.loaded
+        loaded = pane.state.session.loaded
         settings = pane.settings()
         assert loaded is not None and settings is not None
         kwargs = settings.generate_kwargs()
@@ -254,7 +257,7 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
         for _ in range(2):
             await app.workers.wait_for_complete()
             await pilot.pause()
-        pane.overrides = {"max_new_tokens": 20}
+        pane.state.overrides = {"max_new_tokens": 20}
         hub.clear_log()
         timer.resume()
         fetched = await console_run(pane, probe, PROMPT)
@@ -283,7 +286,7 @@ async def bench(gen_folder: Path, cls_folder: Path, rounds: int, tokens: int) ->
         for _ in range(rounds * 2):
             walls.append((await console_run(pane, probe, "a fine film"))["wall"])
             computes.append(
-                await asyncio.to_thread(direct_forward, pane.session.loaded, "a fine film")
+                await asyncio.to_thread(direct_forward, pane.state.session.loaded, "a fine film")
             )
         print(
             f"  second run: Enter → result drawn {med(walls) * 1000:.1f} ms, forward"

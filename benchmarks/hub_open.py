@@ -43,9 +43,7 @@ def main() -> None:
     fixtures = build_test_fixtures(HOME / "fixtures")
     hub = FakeHub([RepoSpec(f"bench/{m}", fixtures[m]) for m in MODELS]).start()
     try:
-        print(
-            f"{'model':<13} {'tensors':>7} {'bytes in':>9} {'weights':>7} {'ms':>6}  requests"
-        )
+        print(f"{'model':<13} {'tensors':>7} {'bytes in':>9} {'weights':>7} {'ms':>6}  requests")
         for name in MODELS:
             times = []
             for _ in range(args.runs):

@@ -1,4 +1,4 @@
-"""Command line: arguments → the TUI, or plain text / JSON for scripts (``--print``/``--json``).
+"""``hfbrowse``: arguments → the TUI, the report as text/JSON, or a Hub search.
 
 Imports stay light until the arguments are known: ``hfbrowse --help`` must not import torch,
 and the TUI must draw its first frame before anything heavy is loaded.
@@ -7,52 +7,21 @@ and the TUI must draw its first frame before anything heavy is loaded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 
-from hfbrowse import __version__
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="hfbrowse",
-        description="Understand a Hugging Face model from a terminal: config, tensors, head"
-        " source, and a console that runs it.",
-    )
-    p.add_argument("model", nargs="?", help="Hub id (gpt2, org/name) or a local folder")
-    p.add_argument("--revision", help="branch, tag or commit of a Hub model")
-    p.add_argument("--head", help="Auto class to show/run, e.g. AutoModelForCausalLM or causallm")
-    p.add_argument("--run", metavar="TEXT", help="run the console once on TEXT")
-    p.add_argument("--device", help="device for the console: cpu, cuda, cuda:1, mps (default auto)")
-    p.add_argument("--dtype", help="dtype for the console (default: the checkpoint's)")
-    p.add_argument("--context", type=int, help="KV-cache context length for the memory estimate")
-    p.add_argument("--batch", type=int, default=1, help="batch size for the memory estimate")
-    p.add_argument("--offline", action="store_true", help="never use the network (HF cache only)")
-    p.add_argument(
-        "--trust-remote-code", action="store_true", help="allow a repo's own code to run"
-    )
-    p.add_argument("--demo", action="store_true", help="open built-in tiny demo models (offline)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--print", dest="print_text", action="store_true", help="print facts as text")
-    out.add_argument("--json", dest="print_json", action="store_true", help="print facts as JSON")
-    p.add_argument(
-        "--yes", action="store_true", help="with --run --print/--json: load .bin or large models"
-    )
-    p.add_argument("--version", action="version", version=f"hfbrowse {__version__}")
-    from hfbrowse.cli.search import add_search_arguments
-
-    add_search_arguments(p)
-    from hfbrowse.cli.diff_args import add_reading_arguments
-
-    add_reading_arguments(p)
-    return p
-
-
-def fail(message: str, code: int = 1) -> int:
-    print(f"hfbrowse: {message}", file=sys.stderr)
-    return code
+from hfbrowse.cli.args import arguments_error, build_parser
+from hfbrowse.cli.output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+    note,
+    write_json,
+    write_text,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,15 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: set it first
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+    if (problem := arguments_error(args)) is not None:
+        return fail(problem, EXIT_USAGE)
+    from hfbrowse.core.heads.registry import normalise_head
 
     head = normalise_head(args.head)
-    if args.head and head is None:
-        return fail(f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}", 2)
-    from hfbrowse.cli.diff_args import reading_args_error
-
-    if (problem := reading_args_error(args)) is not None:
-        return fail(problem, 2)
 
     if args.search is not None and (args.print_text or args.print_json):
         from hfbrowse.cli.search import run_search
@@ -80,30 +45,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         refs, start = _collect_models(args)
     except HFBrowseError as exc:
-        return fail(str(exc), 2)
+        return fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
-        return fail("interrupted", 130)
+        return fail("interrupted", EXIT_INTERRUPTED)
 
     if args.print_text or args.print_json:
         if start is None:
-            return fail("--print/--json need a MODEL (or --demo)", 2)
-        return _print_report(start, head, args)
+            return fail("--print/--json need a MODEL (or --demo)", EXIT_USAGE)
+        return _report(start, head, args)
+    return _run_tui(args, refs, start, head)
 
+
+def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> int:
     import gc
 
     # No collections while ~100k objects are created by imports and the first frame: the app
     # freezes what survives and turns collection back on once it has drawn (HFBrowseApp).
     gc.disable()
     from hfbrowse.ui.app import HFBrowseApp
+    from hfbrowse.ui.options import LaunchOptions
 
     search = None
     if args.search is not None:
         from hfbrowse.cli.search import query_from_args
 
         search = query_from_args(args)
-    app = HFBrowseApp(
-        search=search,
-        models=refs,
+    options = LaunchOptions(
+        models=tuple(refs),
         start=start,
         head=head,
         offline=args.offline,
@@ -111,9 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         device=args.device,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
+        search=search,
     )
+    app = HFBrowseApp(options)
     app.run()
-    code = app.return_code or 0
+    code = app.return_code or EXIT_OK
     _exit_now_if_workers_linger(code)
     return code
 
@@ -144,7 +114,7 @@ def _collect_models(args: argparse.Namespace):
         from hfbrowse.demo.builder import DEMO_MODELS, build_demo_models
 
         if not (demo_dir() / DEMO_MODELS[-1].name / ".hfbrowse-demo").exists():
-            print(f"hfbrowse: building demo models once into {demo_dir()} …", file=sys.stderr)
+            note(f"building demo models once into {demo_dir()} …")
         built = build_demo_models(demo_dir())
         demo_refs = [ModelRef("local", str(path), label="demo") for path in built.values()]
         refs.extend(demo_refs)
@@ -152,56 +122,49 @@ def _collect_models(args: argparse.Namespace):
     return refs, start
 
 
-def _print_report(ref, head: str | None, args: argparse.Namespace) -> int:
-    from hfbrowse.core.errors import HFBrowseError, NoCheckpoint
+def _report(ref, head: str | None, args: argparse.Namespace) -> int:
+    """``--print``/``--json``: the model's document (with ``--run``, the console run too)."""
+    from hfbrowse.core.errors import HFBrowseError, as_user_error
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.log_capture import capture_library_logs
-    from hfbrowse.core.model import load_facts, load_source, load_tensors
-    from hfbrowse.report.document import build_report, render_text
+    from hfbrowse.report.document import (
+        ReportOptions,
+        build_document,
+        open_for_report,
+        render_text,
+    )
 
-    capture_library_logs(lambda level, msg: print(f"hfbrowse: {level}: {msg}", file=sys.stderr))
+    capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
     gateway = HubGateway.from_env(offline=args.offline)
+    options = ReportOptions(
+        head=head,
+        context=args.context,
+        batch=args.batch,
+        diff_head=args.diff_head,
+        diff_model=args.diff_model,
+        diff_config=args.diff_config,
+        explain_config=args.explain_config,
+        run=args.run,
+        device=args.device,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
+        yes=args.yes,
+    )
     try:
-        facts = load_facts(ref, gateway)
+        ctx = open_for_report(ref, gateway, options)
+        if head and ctx.facts.heads.option(head) is None:
+            return fail(f"{head} does not support model_type {ctx.facts.model_type!r}")
+        doc = build_document(ctx)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
     except HFBrowseError as exc:
         return fail(str(exc))
-    except KeyboardInterrupt:
-        return fail("interrupted", 130)
-    shown = head or facts.heads.recommended
-    if head and facts.heads.option(head) is None:
-        return fail(f"{head} does not support model_type {facts.model_type!r}")
-    try:
-        tensors = load_tensors(facts, gateway)
-    except NoCheckpoint as exc:
-        tensors = exc
-        if shown:
-            from hfbrowse.core.heads.meta_model import meta_tensor_table
-
-            try:
-                tensors = meta_tensor_table(facts.config, shown)
-            except HFBrowseError as inner:
-                tensors = inner
-    except HFBrowseError as exc:
-        tensors = exc
-    try:
-        source = load_source(facts, shown)
-    except HFBrowseError as exc:
-        source = exc
-    doc = build_report(facts, tensors, shown, source)
-    from hfbrowse.report.analysis import add_analysis
-
-    add_analysis(doc, facts, tensors, shown, context=args.context, batch=args.batch)
-    from hfbrowse.report.reading import add_reading
-
-    reading_errors = add_reading(doc, facts, shown, gateway, args)
-    if args.run is not None:
-        from hfbrowse.report.run import print_with_run
-
-        return print_with_run(doc, facts, shown, tensors, gateway, args)
+    except Exception as exc:  # a library surprise: one line, never a traceback
+        return fail(str(as_user_error(exc)))
     if args.print_json:
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        write_json(doc)
     else:
-        print(render_text(doc))
-    for error in reading_errors:
+        write_text(render_text(doc))
+    for error in ctx.errors:
         fail(error)
-    return 1 if reading_errors else 0
+    return EXIT_FAILED if ctx.errors else EXIT_OK

@@ -38,8 +38,17 @@ class UnsupportedModel(HFBrowseError):
     """transformers has no class for this configuration (or would need remote code)."""
 
 
+def one_line(exc: BaseException, limit: int = 240) -> str:
+    """A library exception's text as one line (line breaks folded), or its type's name."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def as_user_error(exc: BaseException) -> HFBrowseError:
-    """Any exception as one line for a pane: ours as they are, a library surprise named."""
+    """Any exception as one line for a pane or stderr: ours as they are, a library surprise
+    named by its type. The one place where "unexpected …" is worded."""
     if isinstance(exc, HFBrowseError):
         return exc
-    return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")
+    return HFBrowseError(f"unexpected {type(exc).__name__}: {one_line(exc)}")

@@ -16,6 +16,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from hfbrowse.core.checkpoint.quantization import QuantizedCounts
+from hfbrowse.core.heads.compat_results import HeadCompat
+
 # (name, bytes per parameter, bytes per cached K/V value at the compute dtype of that precision)
 PRECISIONS: tuple[tuple[str, float, int], ...] = (
     ("fp32", 4, 4),
@@ -258,3 +261,18 @@ def estimate_memory(
         batch,
         machine,
     )
+
+
+def head_parameters_source(
+    head: str | None, compat: HeadCompat | None, counts: QuantizedCounts | None
+) -> tuple[int | None, str]:
+    """The parameter count memory is computed from: the head built on the meta device when
+    compatibility was computed, else the checkpoint's (logical) count."""
+    if compat is not None and compat.error is None and compat.head_parameters:
+        return compat.head_parameters, f"{head} built on the meta device"
+    if counts is not None:
+        label = "checkpoint headers"
+        if counts.quantized:
+            label += " (logical, unpacked)"
+        return counts.logical_parameters, label
+    return None, "no parameter count"

@@ -1,19 +1,33 @@
-"""Opening a model, in the stages the UI draws: facts (config + heads), tensors, source.
+"""Opening a model, in the stages the UI draws: facts (config + heads), checkpoint, source.
 
 Each stage is a plain function returning a frozen dataclass, so the UI can run it in a thread
-worker and the CLI can call it directly. Stages 1–2 never import torch; the meta-device fallback
-and the inspect-based source fallback do, and are only reached when needed.
+worker and the CLI, the console and the tests call the same functions: there is one way to
+open a model. Stages 1–2 never import torch unless the model has no safetensors, where the
+checkpoint stage builds the shown head on the meta device (the one place that fallback lives).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfbrowse.core.checkpoint.tensors import TensorTable, local_tensor_table, table_from_headers
+from hfbrowse.core.checkpoint.quantization import QuantizedCounts, quantized_counts
+from hfbrowse.core.checkpoint.tensors import (
+    SOURCE_HEADERS,
+    TensorTable,
+    local_tensor_table,
+    table_from_headers,
+)
 from hfbrowse.core.config.tree import read_config
-from hfbrowse.core.errors import MalformedConfig, ModelNotFound, NoCheckpoint
+from hfbrowse.core.errors import (
+    HFBrowseError,
+    MalformedConfig,
+    ModelNotFound,
+    NoCheckpoint,
+    as_user_error,
+)
 from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubFacts, HubGateway
 from hfbrowse.core.model_ref import ModelRef
@@ -58,6 +72,71 @@ def load_facts(ref: ModelRef, gateway: HubGateway) -> ModelFacts:
         hub_pipeline_tag=hub.pipeline_tag if hub else None,
     )
     return ModelFacts(ref, config, str(config_path), heads, hub, gateway.offline)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Stage 2: the model's tensors as far as they are known without reading a weight.
+
+    ``table`` comes from the safetensors headers, or, for a repo without safetensors, from the
+    shown head built on the meta device (``notice`` says so); ``error`` says why there is none.
+    """
+
+    table: TensorTable | None
+    counts: QuantizedCounts | None = None  # quantisation-aware counts (headers only)
+    error: HFBrowseError | None = None
+    notice: str | None = None
+    hub_parameters: int | None = None  # the Hub's safetensors total, when there is no table
+
+    @property
+    def from_headers(self) -> bool:
+        return self.table is not None and self.table.source == SOURCE_HEADERS
+
+    @property
+    def parameters(self) -> int | None:
+        """The model's parameter count as every front end shows it: the logical (unpacked)
+        count of a quantised checkpoint, the table's total otherwise, else the Hub's figure."""
+        if self.counts is not None and self.counts.quantized:
+            return self.counts.logical_parameters
+        if self.table is not None:
+            return self.table.parameters
+        return self.hub_parameters
+
+
+def load_checkpoint(
+    facts: ModelFacts,
+    gateway: HubGateway,
+    head: str | None,
+    on_meta_fallback: Callable[[str, HFBrowseError], None] | None = None,
+) -> Checkpoint:
+    """Stage 2, never raising: headers → table (+ quantisation counts); no safetensors →
+    ``head`` built on the meta device (imports torch; ``on_meta_fallback`` is told first)."""
+    hub_total = facts.hub.safetensors_total if facts.hub else None
+    notice = None
+    try:
+        table = load_tensors(facts, gateway)
+    except NoCheckpoint as missing:
+        if head is None:
+            return Checkpoint(None, error=missing, hub_parameters=hub_total)
+        if on_meta_fallback is not None:
+            on_meta_fallback(head, missing)
+        try:
+            from hfbrowse.core.heads.meta_model import meta_tensor_table
+
+            table = meta_tensor_table(facts.config, head)
+        except Exception as exc:
+            why = as_user_error(exc)
+            return Checkpoint(
+                None, error=HFBrowseError(f"{missing} {why}"), hub_parameters=hub_total
+            )
+        notice = f"{missing} Shapes below are {head} built from config.json."
+    except Exception as exc:
+        return Checkpoint(None, error=as_user_error(exc), hub_parameters=hub_total)
+    try:
+        counts = quantized_counts(table, facts.config)
+    except Exception as exc:  # a hostile quantization_config: count as stored, say why
+        return Checkpoint(table, notice=f"quantisation not interpreted: {as_user_error(exc)}")
+    return Checkpoint(table, counts, notice=notice, hub_parameters=hub_total)
 
 
 def load_tensors(facts: ModelFacts, gateway: HubGateway) -> TensorTable:

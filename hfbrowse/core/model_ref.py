@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,15 +28,23 @@ class ModelRef:
         return self.kind == "local"
 
     @property
+    def display_name(self) -> str:
+        """What the models list calls it: the folder's name, or the Hub id."""
+        return Path(self.id).name if self.is_local else self.id
+
+    @property
     def display(self) -> str:
-        name = Path(self.id).name if self.is_local else self.id
+        name = self.display_name
         rev = f"@{self.revision}" if self.revision and self.revision != "main" else ""
         tag = f" ({self.label})" if self.label else ""
         return f"{name}{rev}{tag}"
 
 
-def parse_model_arg(arg: str, revision: str | None = None) -> ModelRef:
-    """Turn a command-line MODEL into a reference: an existing path wins over a Hub id.
+def parse_model_arg(
+    arg: str, revision: str | None = None, known: Mapping[str, ModelRef] | None = None
+) -> ModelRef:
+    """Turn a typed MODEL into a reference: an existing path wins, then a name the user sees in
+    the models list (``known``: ``tiny-bert-mlm`` for a demo folder), then a Hub id.
 
     Anything that looks like a path (``./x``, ``/x``, ``~/x``) but does not exist is an error
     rather than a Hub lookup, so a typo in a folder name never sends a request.
@@ -44,7 +53,13 @@ def parse_model_arg(arg: str, revision: str | None = None) -> ModelRef:
     if not text:
         raise ModelNotFound("No model given.")
     path = Path(text).expanduser()
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte …
+        exists = False
+    if known and text in known and not exists:
+        return known[text]
+    if exists:
         if not path.is_dir():
             raise ModelNotFound(f"{text} is a file; give the folder that holds config.json.")
         return ModelRef("local", str(path.resolve()), revision=None)

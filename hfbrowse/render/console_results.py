@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
+from hfbrowse.core.console.commands import Reply
 from hfbrowse.core.console.heads.extractive_qa import AnswerSpan
 from hfbrowse.core.console.heads.features import FeaturesOutput
 from hfbrowse.core.console.heads.fill_mask import FillMaskOutput
@@ -21,9 +22,9 @@ from hfbrowse.core.console.heads.generate import GenerationOutput
 from hfbrowse.core.console.heads.sequence_classes import SequenceClassesOutput
 from hfbrowse.core.console.heads.token_classes import TokenClassesOutput
 from hfbrowse.core.console.results import HeadOutput, RunResult
+from hfbrowse.render.theme import code
 
 BAR_WIDTH = 24
-SNIPPET_THEME = "monokai"
 GENERATED = "bold"  # the continuation, against the dim prompt
 ENTITY_STYLES = ("bold black on cyan", "bold black on yellow", "bold black on green")
 ENTITY_STYLES += ("bold black on magenta", "bold white on blue", "bold white on red")
@@ -196,5 +197,22 @@ RENDERERS: dict[str, Any] = {
 }
 
 
-def snippet(code: str) -> Syntax:
-    return Syntax(code, "python", theme=SNIPPET_THEME, background_color="default", word_wrap=True)
+def snippet(text: str) -> Syntax:
+    return code(text, line_numbers=False, word_wrap=True)
+
+
+REPLY_STYLES = {"done": "green", "warn": "yellow", "error": "bold red", "info": ""}
+
+
+def command_reply(reply: Reply) -> RenderableType:
+    """A console command's answer: a line in its colour, code, or the /help table."""
+    if reply.kind == "snippet":
+        return snippet(reply.text)
+    if reply.kind == "help":
+        text = Text()
+        for i, (command, what) in enumerate(reply.rows):
+            text.append(("\n" if i else "") + f"{command:<18}", style="bold")
+            text.append(what)
+        text.append(f"\n{reply.text}")
+        return text
+    return Text(reply.text, style=REPLY_STYLES.get(reply.kind, ""))

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from hfbrowse.core.source.classes import MethodSource
 from hfbrowse.core.source.head_diff import HeadDiff, MethodDiff, method_summary
-from hfbrowse.ui.panes.source import SYNTAX_THEME
+from hfbrowse.render.theme import SYNTAX_THEME
 
 ADDED = "on #123d1f"
 REMOVED = "on #47161b"

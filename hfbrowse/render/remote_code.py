@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from hfbrowse.core.source.remote_code import RemoteCode
-from hfbrowse.ui.panes.source import SYNTAX_THEME
+from hfbrowse.render.theme import code
 
 EXPLAIN = (
     "This repo ships its own Python code (auto_map in config.json). transformers imports it only"
@@ -21,13 +20,6 @@ EXPLAIN = (
 
 def banner(remote: RemoteCode) -> Text:
     return Text(f" {remote.banner} ", style="bold white on red")
-
-
-def _code(text: str, start: int = 1) -> Syntax:
-    return Syntax(
-        text, "python", theme=SYNTAX_THEME, line_numbers=True, start_line=start,
-        word_wrap=False, background_color="default", dedent=False,
-    )  # fmt: skip
 
 
 def render_remote(remote: RemoteCode) -> RenderableType:
@@ -50,7 +42,7 @@ def render_remote(remote: RemoteCode) -> RenderableType:
             if method.defining_class != found.entry.class_name:
                 head.append(f"  inherited from {method.defining_class}", style="italic magenta")
             head.append(f"  {Path(method.file).name}:{method.start_line}", style="dim")
-            parts += [head, _code(method.text, method.start_line), Text("")]
+            parts += [head, code(method.text, start_line=method.start_line), Text("")]
     for file in remote.files:
         head = Text(f"── {file.name}", style="bold cyan")
         if file.error:
@@ -58,5 +50,5 @@ def render_remote(remote: RemoteCode) -> RenderableType:
             parts.append(head)
             continue
         head.append(f"  {file.lines} lines · {file.repo}", style="dim")
-        parts += [head, _code(file.text), Text("")]
+        parts += [head, code(file.text), Text("")]
     return Group(*parts)

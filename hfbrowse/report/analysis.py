@@ -1,9 +1,5 @@
-"""Beyond the Hub page, for ``--print``/``--json``: quantisation, head compatibility, memory,
-the module tree and each module's ``__init__`` line.
-
-``add_analysis`` adds these sections to the document ``report.build_report`` made, and
-``render_analysis`` turns them into the text lines ``report.render_text`` appends, so text and
-JSON come from the same document. Head compatibility imports torch (it builds each head on the
+"""Report section, beyond the Hub page: quantisation, head compatibility, memory, the module tree
+and each module's ``__init__`` line. Head compatibility imports torch (it builds each head on the
 meta device); everything else is arithmetic on the headers and the config.
 """
 
@@ -14,30 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.checkpoint.module_tree import ModuleNode, module_tree
-from hfbrowse.core.checkpoint.quantization import QuantizedCounts, quantized_counts
+from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import SOURCE_HEADERS, TensorTable
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import as_user_error
 from hfbrowse.core.formatting import human_bytes, human_count
-from hfbrowse.core.heads.compat_results import CompatReport, HeadCompat
-from hfbrowse.core.memory import MemoryEstimate, estimate_memory, machine_memory
+from hfbrowse.core.heads.compat_results import CompatReport
+from hfbrowse.core.memory import (
+    MemoryEstimate,
+    estimate_memory,
+    head_parameters_source,
+    machine_memory,
+)
 from hfbrowse.core.model import ModelFacts
+from hfbrowse.report.context import Document, ReportContext, Section
 
 TREE_DEPTH = 4
-
-
-def head_parameters_source(
-    head: str | None, compat: HeadCompat | None, counts: QuantizedCounts | None
-) -> tuple[int | None, str]:
-    """The parameter count memory is computed from: the head built on the meta device when
-    compatibility was computed, else the checkpoint's (logical) count."""
-    if compat is not None and compat.error is None and compat.head_parameters:
-        return compat.head_parameters, f"{head} built on the meta device"
-    if counts is not None:
-        label = "checkpoint headers"
-        if counts.quantized:
-            label += " (logical, unpacked)"
-        return counts.logical_parameters, label
-    return None, "no parameter count"
 
 
 def memory_for(
@@ -202,21 +189,14 @@ def init_lines_doc(table: TensorTable, class_name: str, model_type: str | None) 
     return out
 
 
-def add_analysis(
-    doc: dict[str, Any],
-    facts: ModelFacts,
-    tensors: TensorTable | HFBrowseError,
-    head: str | None,
-    context: int | None = None,
-    batch: int = 1,
-) -> dict[str, Any]:
-    """Add ``quantization``, ``compatibility``, ``memory``, ``modules``, ``init_lines``."""
-    table = tensors if isinstance(tensors, TensorTable) else None
-    counts = quantized_counts(table, facts.config) if table is not None else None
+def build(ctx: ReportContext, doc: Document) -> None:
+    """``quantization``, ``compatibility``, ``memory``, ``modules``, ``init_lines``."""
+    facts, head = ctx.facts, ctx.head
+    table, counts = ctx.checkpoint.table, ctx.checkpoint.counts
     doc["quantization"] = quant_doc(counts) if counts is not None else None
     compat: CompatReport | None = None
     if table is None:
-        doc["compatibility"] = {"error": f"no tensor table: {tensors}"}
+        doc["compatibility"] = {"error": f"no tensor table: {ctx.checkpoint.error}"}
     elif table.source != SOURCE_HEADERS:
         doc["compatibility"] = {"error": "needs safetensors headers (this table is from config)"}
     elif not facts.heads.supported:
@@ -227,22 +207,23 @@ def add_analysis(
         try:
             compat = compat_report(facts.config, facts.heads, table, first=head)
             doc["compatibility"] = compat_doc(compat)
-        except HFBrowseError as exc:
-            doc["compatibility"] = {"error": str(exc)}
+        except Exception as exc:
+            doc["compatibility"] = {"error": str(as_user_error(exc))}
     shown = compat.head(head) if compat is not None else None
     parameters, source = head_parameters_source(head, shown, counts)
     if parameters is None:
         doc["memory"] = {"error": "no parameter count (no tensor table)"}
     else:
         stored = counts.stored_bytes if counts is not None else None
-        est = memory_for(facts, head, parameters, source, stored, context, batch)
+        est = memory_for(
+            facts, head, parameters, source, stored, ctx.options.context, ctx.options.batch
+        )
         doc["memory"] = memory_doc(est)
     doc["modules"] = tree_doc(module_tree(table.rows, _logical(counts))) if table else None
     option = facts.heads.option(head)
     doc["init_lines"] = (
         init_lines_doc(table, option.class_name, facts.model_type) if table and option else []
     )
-    return doc
 
 
 def _logical(counts: QuantizedCounts | None) -> dict[str, int] | None:
@@ -252,10 +233,8 @@ def _logical(counts: QuantizedCounts | None) -> dict[str, int] | None:
 
 
 # -- text -------------------------------------------------------------------------------------
-def render_analysis(doc: dict[str, Any]) -> list[str]:
-    """The text lines of the sections ``add_analysis`` added (none if it was not called)."""
-    if "compatibility" not in doc:
-        return []
+def text(doc: Document) -> list[str]:
+    """The text lines of the keys ``build`` added."""
     out: list[str] = [""]
     quant = doc.get("quantization")
     if quant and quant["method"]:
@@ -360,3 +339,6 @@ def _render_tree(node: dict[str, Any], depth: int, indent: str = "  ") -> list[s
         if depth < TREE_DEPTH and child["children"]:
             out += _render_tree(child, depth + 1, indent + "  ")
     return out
+
+
+SECTION = Section("analysis", build, text)

@@ -1,91 +1,70 @@
-"""``hfbrowse MODEL --run TEXT --print|--json``: the console run once, added to the report.
+"""Report section (``--run TEXT``): the console run once, its result added to the document.
 
-The run goes through the same ``core.running.runner.run`` as the TUI console. Questions the
+The run goes through the same ``core.console.runner.run`` as the TUI console. Questions the
 TUI would ask in a modal (pickle checkpoint, estimated memory above what is free) are answered
-by ``--yes``; without it the run is not loaded and the exit status is 1.
+by ``--yes``; without it the model is not loaded and the exit status is 1.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import sys
-from argparse import Namespace
-from typing import Any
 
-from hfbrowse.core.checkpoint.tensors import TensorTable
+from rich.console import Console
+
 from hfbrowse.core.console.results import RunResult
 from hfbrowse.core.console.runner import NeedsConfirmation, RunRequest, run, runnable_head
-from hfbrowse.core.console.session import ModelSession, one_line
-from hfbrowse.core.errors import HFBrowseError
-from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model import ModelFacts
+from hfbrowse.core.console.session import ModelSession
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.render import console_results as render
+from hfbrowse.report.context import Document, ReportContext, Section
 
 ALL_CONFIRMATIONS = frozenset({"bin", "memory"})
 
 
-def run_once(
-    facts: ModelFacts,
-    head: str | None,
-    tensors: object,
-    gateway: HubGateway,
-    args: Namespace,
-) -> RunResult:
-    """Run ``args.run`` with ``head`` (raises HFBrowseError with a one-line message)."""
+def run_once(ctx: ReportContext) -> RunResult:
+    """Run ``--run TEXT`` with the shown head (HFBrowseError with a one-line message)."""
+    options, facts = ctx.options, ctx.facts
     request = RunRequest(
-        head=runnable_head(facts, head, args.trust_remote_code),
-        text=args.run,
-        device=args.device,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
-        confirmed=ALL_CONFIRMATIONS if getattr(args, "yes", False) else frozenset(),
+        head=runnable_head(facts, ctx.head, options.trust_remote_code),
+        text=options.run or "",
+        device=options.device,
+        dtype=options.dtype,
+        trust_remote_code=options.trust_remote_code,
+        confirmed=ALL_CONFIRMATIONS if options.yes else frozenset(),
     )
-    table = tensors if isinstance(tensors, TensorTable) else None
     try:
-        return run(request, facts, ModelSession(), gateway, table)
+        return run(request, facts, ModelSession(), ctx.gateway, ctx.checkpoint.table)
     except NeedsConfirmation as exc:
         raise HFBrowseError(f"{exc} Not loaded: pass --yes to accept.") from None
 
 
-def print_with_run(
-    doc: dict[str, Any],
-    facts: ModelFacts,
-    head: str | None,
-    tensors: object,
-    gateway: HubGateway,
-    args: Namespace,
-) -> int:
-    """Add ``doc["run"]`` (the result, or its error), print the report, return the exit status."""
-    from hfbrowse.report.document import render_text
-
-    result: RunResult | None = None
+def build(ctx: ReportContext, doc: Document) -> None:
+    """``doc["run"]``: the RunResult itself (the JSON writer calls its ``to_dict``, the text
+    rendering draws it as the console does), or ``{"error": …}``."""
+    if ctx.options.run is None:
+        return
     try:
-        result = run_once(facts, head, tensors, gateway, args)
-        doc["run"] = result.to_dict()
-    except HFBrowseError as exc:
-        doc["run"] = {"error": str(exc)}
+        doc["run"] = run_once(ctx)
     except KeyboardInterrupt:
         doc["run"] = {"error": "interrupted"}
-    except Exception as exc:  # a library surprise: one line, never a traceback
-        doc["run"] = {"error": f"unexpected {type(exc).__name__}: {one_line(exc)}"}
-    if args.print_json:
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-    else:
-        print(render_text(doc))
-        print()
-        print(render_run(result) if result else f"Run: {doc['run']['error']}")
-    if result is None:
-        print(f"hfbrowse: {doc['run']['error']}", file=sys.stderr)
-        return 1
-    return 0
+    except Exception as exc:  # ours or a library surprise: one line, never a traceback
+        doc["run"] = {"error": str(as_user_error(exc))}
+    if isinstance(doc["run"], dict):
+        ctx.errors.append(doc["run"]["error"])
+
+
+def text(doc: Document) -> list[str]:
+    if "run" not in doc:
+        return []
+    result = doc["run"]
+    if isinstance(result, dict):
+        return ["", f"Run: {result['error']}"]
+    return ["", render_run(result)]
 
 
 def render_run(result: RunResult) -> str:
     """The run as the console draws it (colours only when stdout is a terminal)."""
-    from rich.console import Console
-
-    from hfbrowse.render import console_results as render
-
     buffer = io.StringIO()
     tty = sys.stdout.isatty()
     console = Console(
@@ -97,3 +76,6 @@ def render_run(result: RunResult) -> str:
         console.print(notice)
     console.print(render.timing_line(result))
     return buffer.getvalue().rstrip("\n")
+
+
+SECTION = Section("run", build, text)

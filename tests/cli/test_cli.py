@@ -11,7 +11,6 @@ import pytest
 
 from hfbrowse.cli.entry import main
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.report.document import header_line
 from tests.support.ui import settle, text_of
 from tests.ui.test_main_screen import make_app
 
@@ -39,7 +38,7 @@ def test_print_and_json_agree(fixtures, capsys):
     _, out_json, _ = run_cli(capsys, folder, "--json")
     _, out_text, _ = run_cli(capsys, folder, "--print")
     doc = json.loads(out_json)
-    assert header_line(doc) in out_text
+    assert doc["header_line"] in out_text
     for row in doc["tensors"]["rows"]:
         assert row["name"] in out_text
     for key in doc["config"]:
@@ -54,7 +53,7 @@ async def test_screen_and_print_agree(fixtures, gateway, capsys):
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         header = " ".join(text_of(app, "#model-header").split())
-        assert " ".join(header_line(doc).split()) in header
+        assert " ".join(doc["header_line"].split()) in header
         pane = app.screen.query_one("#tensors")
         assert [r.name for r in pane.table_data.rows] == [r["name"] for r in doc["tensors"]["rows"]]
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.console import ConsolePane
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 RUNS = {
     "causal": ("tiny-gpt2", ["/set max_new_tokens=20", "Hello world"]),
@@ -47,5 +46,5 @@ def test_head_output(snap_compare, fixtures, clean_cache, case):
         pilot.app.screen.maximize(pane, container=False)
         await pilot.pause()
 
-    app = HFBrowseApp(models=[ref], start=ref)
+    app = new_app(models=[ref], start=ref)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -10,7 +10,7 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.config import ConfigTree
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 SIZE = (120, 40)
 OFFLINE = HubGateway(offline=True)
@@ -18,7 +18,7 @@ OFFLINE = HubGateway(offline=True)
 
 def app_for(fixtures, name: str) -> HFBrowseApp:
     ref = ModelRef("local", str(fixtures[name]))
-    return HFBrowseApp(models=[ref], start=ref, gateway=OFFLINE)
+    return new_app(models=[ref], start=ref, gateway=OFFLINE)
 
 
 def test_config_key_explained(snap_compare, fixtures, clean_cache):

@@ -8,7 +8,7 @@ import pytest
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.app import HFBrowseApp
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 SIZES = [(120, 40), (80, 24)]
 IDS = ["120x40", "80x24"]
@@ -21,7 +21,7 @@ async def settled(pilot) -> None:
 
 def app_for(fixtures, name: str) -> HFBrowseApp:
     ref = ModelRef("local", str(fixtures[name]))
-    return HFBrowseApp(models=[ref], start=ref, gateway=HubGateway(offline=True))
+    return new_app(models=[ref], start=ref, gateway=HubGateway(offline=True))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

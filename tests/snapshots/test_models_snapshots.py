@@ -14,10 +14,9 @@ from huggingface_hub import constants
 
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.models import DEBOUNCE_S
 from tests.support.search_hub import search_id, start_search_hub
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 SIZES = [(120, 40), (80, 24)]
 PINNED = datetime(2026, 3, 14, 12, 0, tzinfo=UTC).timestamp()
@@ -49,7 +48,7 @@ async def _settle(pilot, delay: float = 0.0) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 def test_results(snap_compare, cache, size):
-    assert snap_compare(HFBrowseApp(gateway=cache), terminal_size=size, run_before=_settle)
+    assert snap_compare(new_app(gateway=cache), terminal_size=size, run_before=_settle)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
@@ -59,13 +58,13 @@ def test_empty_results(snap_compare, cache, size):
         await pilot.press(*"no-such-model")
         await _settle(pilot, DEBOUNCE_S + 0.1)
 
-    assert snap_compare(HFBrowseApp(gateway=cache), terminal_size=size, run_before=run_before)
+    assert snap_compare(new_app(gateway=cache), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 def test_offline_list(snap_compare, cache, snap_hub, size):
     offline = HubGateway(endpoint=snap_hub.url, offline=True)
-    assert snap_compare(HFBrowseApp(gateway=offline), terminal_size=size, run_before=_settle)
+    assert snap_compare(new_app(gateway=offline), terminal_size=size, run_before=_settle)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
@@ -75,4 +74,4 @@ def test_card_view(snap_compare, cache, size):
         await pilot.press("enter", "c")  # to the list (tiny-gpt2 is first), then its card
         await _settle(pilot)
 
-    assert snap_compare(HFBrowseApp(gateway=cache), terminal_size=size, run_before=run_before)
+    assert snap_compare(new_app(gateway=cache), terminal_size=size, run_before=run_before)

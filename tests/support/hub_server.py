@@ -30,11 +30,29 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
 # Formats without a readable header: every byte of them is a weight byte.
 ALL_WEIGHT_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
-SORT_KEYS = {"downloads": "downloads", "likes": "likes", "trendingScore": "trending_score",
-             "createdAt": "created_at", "lastModified": "last_modified"}  # wire name -> RepoSpec
+SORT_KEYS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "trendingScore": "trending_score",
+    "createdAt": "created_at",
+    "lastModified": "last_modified",
+}  # wire name -> RepoSpec
 SORT_KEYS.update({v: v for v in list(SORT_KEYS.values())})  # also accept the snake_case names
-LIST_FIELDS = ("id", "modelId", "pipeline_tag", "library_name", "tags", "downloads", "likes",
-               "trendingScore", "lastModified", "createdAt", "private", "gated", "safetensors")
+LIST_FIELDS = (
+    "id",
+    "modelId",
+    "pipeline_tag",
+    "library_name",
+    "tags",
+    "downloads",
+    "likes",
+    "trendingScore",
+    "lastModified",
+    "createdAt",
+    "private",
+    "gated",
+    "safetensors",
+)
 REPO_SUBROUTES = ("revision", "tree", "refs", "resolve")
 CHUNK = 64 * 1024
 LFS_SPEC = "https://git-lfs.github.com/spec/v1"
@@ -158,12 +176,25 @@ class _Repo:
                 if f.sha256:
                     sib["lfs"] = {"size": f.size, "sha256": f.sha256, "pointerSize": f.pointer_size}
             siblings.append(sib)
-        rec = {"id": s.repo_id, "modelId": s.repo_id, "sha": self.sha, "private": s.private,
-               "gated": "auto" if s.gated is True else s.gated, "disabled": False,
-               "downloads": s.downloads, "likes": s.likes, "trendingScore": s.trending_score,
-               "tags": list(s.tags), "pipeline_tag": s.pipeline_tag, "library_name": s.library_name,
-               "lastModified": s.last_modified, "createdAt": s.created_at, "siblings": siblings,
-               "spaces": [], "usedStorage": sum(f.size for f in self.files.values())}
+        rec = {
+            "id": s.repo_id,
+            "modelId": s.repo_id,
+            "sha": self.sha,
+            "private": s.private,
+            "gated": "auto" if s.gated is True else s.gated,
+            "disabled": False,
+            "downloads": s.downloads,
+            "likes": s.likes,
+            "trendingScore": s.trending_score,
+            "tags": list(s.tags),
+            "pipeline_tag": s.pipeline_tag,
+            "library_name": s.library_name,
+            "lastModified": s.last_modified,
+            "createdAt": s.created_at,
+            "siblings": siblings,
+            "spaces": [],
+            "usedStorage": sum(f.size for f in self.files.values()),
+        }
         if "/" in s.repo_id:
             rec["author"] = s.repo_id.split("/")[0]
         if self.config is not None:
@@ -172,8 +203,11 @@ class _Repo:
             rec["cardData"] = s.card_data
         if s.auto_model is not None:
             tok = any(n in self.files for n in ("tokenizer.json", "tokenizer_config.json"))
-            rec["transformersInfo"] = {"auto_model": s.auto_model, "pipeline_tag": s.pipeline_tag,
-                                       "processor": "AutoTokenizer" if tok else None}
+            rec["transformersInfo"] = {
+                "auto_model": s.auto_model,
+                "pipeline_tag": s.pipeline_tag,
+                "processor": "AutoTokenizer" if tok else None,
+            }
         if self.safetensors is not None:
             rec["safetensors"] = self.safetensors
         return rec
@@ -184,11 +218,11 @@ class _Repo:
         prefix = f"{path}/" if path else ""
         out = []
         for d in sorted(self.dirs):
-            if d.startswith(prefix) and (recursive or "/" not in d[len(prefix):]):
+            if d.startswith(prefix) and (recursive or "/" not in d[len(prefix) :]):
                 oid = hashlib.sha1(f"tree {self.sha} {d}".encode()).hexdigest()
                 out.append({"type": "directory", "oid": oid, "size": 0, "path": d})
         for name, f in self.files.items():
-            if name.startswith(prefix) and (recursive or "/" not in name[len(prefix):]):
+            if name.startswith(prefix) and (recursive or "/" not in name[len(prefix) :]):
                 item: dict = {"type": "file", "oid": f.blob_id, "size": f.size, "path": name}
                 if f.sha256:
                     item["lfs"] = {"oid": f.sha256, "size": f.size, "pointerSize": f.pointer_size}
@@ -209,15 +243,30 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # -- responses ---------------------------------------------------------------------------
-    def _send(self, status: int, headers: dict, body: bytes = b"", file: _File | None = None,
-              start: int = 0, length: int = 0) -> None:
+    def _send(
+        self,
+        status: int,
+        headers: dict,
+        body: bytes = b"",
+        file: _File | None = None,
+        start: int = 0,
+        length: int = 0,
+    ) -> None:
         n = length if file is not None else len(body)
         send = self.command != "HEAD"
         wfrom = file.weights_from if file is not None else None
         hub = self.server.hub
-        entry = hub._log(RequestRecord(self.command, self._dpath, self._query,
-                                       self.headers.get("Range"), status, n if send else 0),
-                         self._weights(wfrom, start, n) if send else 0)
+        entry = hub._log(
+            RequestRecord(
+                self.command,
+                self._dpath,
+                self._query,
+                self.headers.get("Range"),
+                status,
+                n if send else 0,
+            ),
+            self._weights(wfrom, start, n) if send else 0,
+        )
         self.send_response(status)
         for k, v in {**headers, "Content-Length": str(n)}.items():
             self.send_header(k, v)
@@ -302,25 +351,29 @@ class _Handler(BaseHTTPRequestHandler):
         size, start = self.server.hub.page_size, int(q.get("cursor", ["0"])[-1] or 0)
         headers = {}
         if start + size < len(items):
-            pairs = [(k, v) for k, v in parse_qsl(self._query, keep_blank_values=True)
-                     if k != "cursor"] + [("cursor", str(start + size))]
+            pairs = [
+                (k, v) for k, v in parse_qsl(self._query, keep_blank_values=True) if k != "cursor"
+            ] + [("cursor", str(start + size))]
             headers["Link"] = f'<{self.server.hub.url}{raw_path}?{urlencode(pairs)}>; rel="next"'
-        self._json(items[start:start + size], 200, headers)
+        self._json(items[start : start + size], 200, headers)
 
     def _list_models(self, q: dict, raw_path: str) -> None:
         def first(key):
             return q.get(key, [None])[-1]
 
-        repos = [r for r in self.server.hub._repos.values()
-                 if not r.spec.private or self._authorized()]
+        repos = [
+            r for r in self.server.hub._repos.values() if not r.spec.private or self._authorized()
+        ]
         if search := first("search"):
             repos = [r for r in repos if search.lower() in r.spec.repo_id.lower()]
         if author := first("author"):
-            repos = [r for r in repos if r.spec.repo_id.split("/")[0] == author
-                     and "/" in r.spec.repo_id]
+            repos = [
+                r for r in repos if r.spec.repo_id.split("/")[0] == author and "/" in r.spec.repo_id
+            ]
         for flt in q.get("filter", []):
-            repos = [r for r in repos
-                     if flt in (*r.spec.tags, r.spec.library_name, r.spec.pipeline_tag)]
+            repos = [
+                r for r in repos if flt in (*r.spec.tags, r.spec.library_name, r.spec.pipeline_tag)
+            ]
         if tag := first("pipeline_tag"):
             repos = [r for r in repos if r.spec.pipeline_tag == tag]
         if (gated := first("gated")) is not None:
@@ -371,7 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _resolve(self, parts: list[str]) -> None:
         i = parts.index("resolve", 1)
-        repo_id, rest = "/".join(parts[:i]), parts[i + 1:]
+        repo_id, rest = "/".join(parts[:i]), parts[i + 1 :]
         if len(rest) < 2:
             return self._error(404, None, "Not Found")
         if (repo := self._repo(repo_id, rest[0])) is None:
@@ -384,8 +437,12 @@ class _Handler(BaseHTTPRequestHandler):
         f = repo.files.get(name)
         if f is None:
             return self._error(404, "EntryNotFound", "Entry not found", commit)
-        headers = {**commit, "ETag": f'"{f.sha256 or f.blob_id}"', "Accept-Ranges": "bytes",
-                   "Content-Type": "application/octet-stream"}
+        headers = {
+            **commit,
+            "ETag": f'"{f.sha256 or f.blob_id}"',
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
         rng = self.headers.get("Range")
         if not rng:
             return self._send(200, headers, file=f, start=0, length=f.size)
@@ -421,8 +478,9 @@ class _Server(ThreadingHTTPServer):
 class FakeHub:
     """Hub-compatible HTTP server on 127.0.0.1 (a test double). Use as a context manager."""
 
-    def __init__(self, repos: Iterable[RepoSpec] = (), token: str = "hf_test_token",
-                 page_size: int = 50):
+    def __init__(
+        self, repos: Iterable[RepoSpec] = (), token: str = "hf_test_token", page_size: int = 50
+    ):
         self.token, self.page_size, self.url = token, page_size, ""
         self._repos: dict[str, _Repo] = {}
         self._entries: list[list] = []  # [RequestRecord, weight bytes]
@@ -445,8 +503,9 @@ class FakeHub:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.hub = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

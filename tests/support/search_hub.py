@@ -50,21 +50,51 @@ def synthetic_specs(n: int = N_SYNTHETIC) -> list[RepoSpec]:
 def real_specs(fixtures: dict[str, Path]) -> list[RepoSpec]:
     """Real folders, downloaded more than any synthetic repo: they head the default listing."""
     return [
-        RepoSpec(search_id("tiny-gpt2"), fixtures["tiny-gpt2"], pipeline_tag="text-generation",
-                 downloads=900_000, likes=40, trending_score=50),
-        RepoSpec(search_id("tiny-bert-mlm"), fixtures["tiny-bert-mlm"], pipeline_tag="fill-mask",
-                 downloads=800_000, likes=30, trending_score=40),
-        RepoSpec(search_id("gated-gpt2"), fixtures["tiny-gpt2"], pipeline_tag="text-generation",
-                 downloads=700_000, likes=20, gated="manual"),
-        RepoSpec(search_id("private-gpt2"), fixtures["tiny-gpt2"], pipeline_tag="text-generation",
-                 downloads=600_000, likes=10, private=True),
-        RepoSpec(search_id("config-only"), fixtures["config-only"], pipeline_tag="text-generation",
-                 downloads=500_000, likes=5),
+        RepoSpec(
+            search_id("tiny-gpt2"),
+            fixtures["tiny-gpt2"],
+            pipeline_tag="text-generation",
+            downloads=900_000,
+            likes=40,
+            trending_score=50,
+        ),
+        RepoSpec(
+            search_id("tiny-bert-mlm"),
+            fixtures["tiny-bert-mlm"],
+            pipeline_tag="fill-mask",
+            downloads=800_000,
+            likes=30,
+            trending_score=40,
+        ),
+        RepoSpec(
+            search_id("gated-gpt2"),
+            fixtures["tiny-gpt2"],
+            pipeline_tag="text-generation",
+            downloads=700_000,
+            likes=20,
+            gated="manual",
+        ),
+        RepoSpec(
+            search_id("private-gpt2"),
+            fixtures["tiny-gpt2"],
+            pipeline_tag="text-generation",
+            downloads=600_000,
+            likes=10,
+            private=True,
+        ),
+        RepoSpec(
+            search_id("config-only"),
+            fixtures["config-only"],
+            pipeline_tag="text-generation",
+            downloads=500_000,
+            likes=5,
+        ),
     ]
 
 
-def start_search_hub(fixtures: dict[str, Path], n: int = N_SYNTHETIC,
-                     page_size: int = PAGE_SIZE) -> FakeHub:
+def start_search_hub(
+    fixtures: dict[str, Path], n: int = N_SYNTHETIC, page_size: int = PAGE_SIZE
+) -> FakeHub:
     return FakeHub([*real_specs(fixtures), *synthetic_specs(n)], page_size=page_size).start()
 
 

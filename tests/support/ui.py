@@ -42,3 +42,12 @@ def plain(renderable) -> str:
 def text_of(app, selector: str) -> str:
     """The plain text a Static on the current screen shows, whatever renderable it holds."""
     return plain(app.screen.query_one(selector, Static).content)
+
+
+def new_app(*, gateway=None, models=(), start=None, **options):
+    """The app as ``hfbrowse`` starts it, with these launch options (and a test gateway)."""
+    from hfbrowse.ui.app import HFBrowseApp
+    from hfbrowse.ui.options import LaunchOptions
+
+    launch = LaunchOptions(models=tuple(models), start=start, **options)
+    return HFBrowseApp(launch, gateway=gateway)

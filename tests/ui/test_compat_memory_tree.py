@@ -15,7 +15,7 @@ from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
 from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView, TensorOrigin
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 GiB = 1024**3
 FIXED_MACHINE = MachineMemory((DeviceMemory("RAM", 16 * GiB, 32 * GiB),), "no GPU seen")
@@ -29,7 +29,7 @@ def fixed_machine(monkeypatch):
 
 def app_for(folder: Path, head: str | None = None) -> HFBrowseApp:
     ref = ModelRef("local", str(folder))
-    return HFBrowseApp(models=[ref], start=ref, head=head, gateway=HubGateway(offline=True))
+    return new_app(models=[ref], start=ref, head=head, gateway=HubGateway(offline=True))
 
 
 async def test_compat_view_toggles_and_fills(fixtures):
@@ -43,7 +43,7 @@ async def test_compat_view_toggles_and_fills(fixtures):
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         assert pane.display and not screen.query_one(ConfigPane).display
         compat = pane.compat
-        assert set(compat.results) == {o.auto_class for o in screen.facts.heads.supported}
+        assert set(compat.results) == {o.auto_class for o in screen.opened.facts.heads.supported}
         seq = compat.results["AutoModelForSequenceClassification"]
         assert "classifier.weight" in seq.missing
         # The cursor starts on the shown head; its details name what would be initialised.
@@ -100,7 +100,7 @@ async def test_module_tree_and_init_line(fixtures):
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         tree = app.screen.query_one(ModuleTreeView)
         assert tree.display and tree.has_focus
-        assert tree.root.data.parameters == app.screen.params_total
+        assert tree.root.data.parameters == app.screen.opened.checkpoint.parameters
         await pilot.press("down")  # transformer (lm_head is tied to wte: not in the file)
         await pilot.pause(0.3)
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
@@ -148,7 +148,7 @@ async def test_quantised_checkpoint_line(tmp_path):
         text = str(quant.render())
         assert "GPTQ 4-bit, group 32" in text and "logical" in text
         # The header's count is the unpacked one (64 × 128 + 128 + 640), not the I32 product.
-        assert app.screen.params_total == 64 * 128 + 128 + 640
+        assert app.screen.opened.checkpoint.parameters == 64 * 128 + 128 + 640
 
 
 async def test_help_lists_the_keys(fixtures):

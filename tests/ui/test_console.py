@@ -12,7 +12,7 @@ from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.console import ConsoleEntry, ConsolePane
 from hfbrowse.ui.screens.confirm import ConfirmScreen
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 EXPECTED = {
     "tiny-gpt2": ("Hello world", "tokens/s"),
@@ -28,7 +28,7 @@ EXPECTED = {
 
 def _app(folder, **kwargs) -> HFBrowseApp:
     ref = ModelRef("local", str(folder))
-    return HFBrowseApp(models=[ref], start=ref, **kwargs)
+    return new_app(models=[ref], start=ref, **kwargs)
 
 
 def plain(renderable) -> str:
@@ -150,7 +150,7 @@ async def test_memory_confirmation_modal(fixtures, monkeypatch):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
-        assert "you declined" in pane_text(app) and pane.session.loaded is None
+        assert "you declined" in pane_text(app) and pane.state.session.loaded is None
         await submit(pilot, "accepted text")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -217,7 +217,7 @@ async def test_hub_model_downloads_only_when_run_with_progress(fixtures, gateway
         if isinstance(message, RunProgress):
             seen.append(message.label)
 
-    app = HFBrowseApp(models=[ref], start=ref, gateway=gateway)
+    app = new_app(models=[ref], start=ref, gateway=gateway)
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await settle(pilot)
         assert hub.weight_bytes_sent() == 0  # drawing the panes reads headers only

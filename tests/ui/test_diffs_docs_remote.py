@@ -17,11 +17,11 @@ from hfbrowse.ui.screens.diff import DiffScreen
 from hfbrowse.ui.screens.main import MainScreen
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
 from tests.support.models import hub_id
-from tests.support.ui import plain, settle
+from tests.support.ui import new_app, plain, settle
 
 
 def make_app(ref: ModelRef, gateway) -> HFBrowseApp:
-    return HFBrowseApp(models=[ref], start=ref, gateway=gateway)
+    return new_app(models=[ref], start=ref, gateway=gateway)
 
 
 def static_text(screen, selector: str) -> str:
@@ -148,7 +148,7 @@ async def test_remote_code_shown_not_run(gateway, hub):
         assert not pane.showing_remote
         await pilot.press("r")
         assert pane.showing_remote
-        cached = Path(pilot.app.screen.remote_code.file("modeling_custom.py").path)
+        cached = Path(pane.remote.file("modeling_custom.py").path)
     assert not (cached.parent / REMOTE_CODE_MARKER).exists()
     assert not [m for m in sys.modules if m.endswith(("modeling_custom", "configuration_custom"))]
 

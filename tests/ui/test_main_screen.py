@@ -13,11 +13,11 @@ from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.config import ConfigTree
 from hfbrowse.ui.screens.main import MainScreen
 from tests.support.models import hub_id
-from tests.support.ui import settle, text_of
+from tests.support.ui import new_app, settle, text_of
 
 
 def make_app(ref: ModelRef, gateway, **kwargs) -> HFBrowseApp:
-    return HFBrowseApp(models=[ref], start=ref, gateway=gateway, **kwargs)
+    return new_app(models=[ref], start=ref, gateway=gateway, **kwargs)
 
 
 async def test_open_local_model_shows_all_three_panes(fixtures, gateway):
@@ -31,7 +31,7 @@ async def test_open_local_model_shows_all_three_panes(fixtures, gateway):
         assert "params" in header and "—" not in header
         tree = screen.query_one(ConfigTree)
         keys = [str(n.data.key) for n in tree.root.children]
-        assert keys[:3] == list(screen.facts.config)[:3]
+        assert keys[:3] == list(screen.opened.facts.config)[:3]
         table = screen.query_one("#tensor-table", DataTable)
         assert table.row_count == len(screen.query_one("#tensors").table_data.rows) > 10
         assert "GPT2LMHeadModel" in text_of(app, "#source-title")
@@ -43,14 +43,14 @@ async def test_open_hub_model_and_cycle_heads(gateway):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert screen.head == "AutoModelForSeq2SeqLM"
-        seen = [screen.head]
-        for _ in range(len(screen.facts.heads.supported)):
+        assert screen.opened.head == "AutoModelForSeq2SeqLM"
+        seen = [screen.opened.head]
+        for _ in range(len(screen.opened.facts.heads.supported)):
             await pilot.press("h")
             await settle(pilot)
-            seen.append(screen.head)
-            assert screen.head in text_of(app, "#source-title")
-        assert seen[0] == seen[-1] and len(set(seen)) == len(screen.facts.heads.supported)
+            seen.append(screen.opened.head)
+            assert screen.opened.head in text_of(app, "#source-title")
+        assert seen[0] == seen[-1] and len(set(seen)) == len(screen.opened.facts.heads.supported)
 
 
 async def test_head_option_from_cli(fixtures, gateway):
@@ -92,7 +92,7 @@ async def test_filter_zoom_focus(fixtures, gateway):
 async def test_errors_stay_in_their_pane(fixtures, gateway):
     bad = ModelRef("local", str(fixtures["malformed-header"]))
     good = ModelRef("local", str(fixtures["tiny-bert-qa"]))
-    app = HFBrowseApp(models=[bad, good], start=bad, gateway=gateway)
+    app = new_app(models=[bad, good], start=bad, gateway=gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -120,11 +120,11 @@ async def test_unknown_hub_model_and_config_only(fixtures, gateway):
 async def test_newer_selection_wins(fixtures, gateway):
     first = ModelRef("local", str(fixtures["tiny-bart"]))
     second = ModelRef("local", str(fixtures["tiny-bert-ner"]))
-    app = HFBrowseApp(models=[first, second], start=first, gateway=gateway)
+    app = new_app(models=[first, second], start=first, gateway=gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         app.screen.open_model(second)  # before the first has finished
         await settle(pilot)
-        assert app.screen.facts.ref == second
+        assert app.screen.opened.facts.ref == second
         assert "BertForTokenClassification" in text_of(app, "#source-title")
 
 
@@ -155,15 +155,17 @@ def test_config_and_tensors_drawn_without_importing_torch(fixtures):
         from hfbrowse.core.model_ref import ModelRef
         from hfbrowse.core.hub.gateway import HubGateway
         from hfbrowse.ui.app import HFBrowseApp
+        from hfbrowse.ui.options import LaunchOptions
 
         async def main():
             ref = ModelRef("local", {str(fixtures["tiny-gpt2"])!r})
-            app = HFBrowseApp(models=[ref], start=ref, gateway=HubGateway(offline=True))
+            options = LaunchOptions(models=(ref,), start=ref)
+            app = HFBrowseApp(options, gateway=HubGateway(offline=True))
             async with app.run_test(size=(120, 40)) as pilot:
                 for _ in range(50):
                     await pilot.pause(0.05)
                     tensors = app.screen.query_one("#tensors")
-                    if tensors.table_data is not None and app.screen.facts is not None:
+                    if tensors.table_data is not None and app.screen.opened.facts is not None:
                         break
                 print(tensors.table_data is not None, "torch" in sys.modules)
 

@@ -12,13 +12,12 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.hub.local_cache import LocalModel
 from hfbrowse.core.hub.search import ModelHit
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.models import DEBOUNCE_S, ModelsPane
 from hfbrowse.ui.screens.card import ModelCardScreen
 from hfbrowse.ui.screens.files import RepoFilesScreen
 from hfbrowse.ui.widgets.model_table import ModelTable
 from tests.support.search_hub import PAGE_SIZE, list_requests, search_id, start_search_hub
-from tests.support.ui import settle
+from tests.support.ui import new_app, settle
 
 
 def pane(app) -> ModelsPane:
@@ -39,7 +38,7 @@ def status(app) -> str:
 
 
 async def test_no_model_opens_on_the_search_box_with_the_most_downloaded(gw, big_hub):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.focused.id == "models-filter"
@@ -53,7 +52,7 @@ async def test_no_model_opens_on_the_search_box_with_the_most_downloaded(gw, big
 
 
 async def test_a_burst_of_keystrokes_sends_one_search(gw, big_hub):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         big_hub.clear_log()
@@ -69,7 +68,7 @@ async def test_a_burst_of_keystrokes_sends_one_search(gw, big_hub):
 
 
 async def test_scrolling_pages_in_only_the_pages_it_reaches(gw, big_hub):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # from the search box to the list
@@ -85,7 +84,7 @@ async def test_scrolling_pages_in_only_the_pages_it_reaches(gw, big_hub):
 
 
 async def test_sort_and_task_keys_act_on_the_list(gw, big_hub):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table(app).focus()
@@ -115,7 +114,7 @@ async def test_sort_and_task_keys_act_on_the_list(gw, big_hub):
 
 
 async def test_enter_opens_the_model_in_the_other_panes(gw, big_hub):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press(*"tiny-gpt2", "enter")
@@ -123,7 +122,7 @@ async def test_enter_opens_the_model_in_the_other_panes(gw, big_hub):
         assert [h.repo_id for h in table(app).items] == [search_id("tiny-gpt2")]
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen.facts.ref.id == search_id("tiny-gpt2")
+        assert app.screen.opened.facts.ref.id == search_id("tiny-gpt2")
         assert not app.screen.has_class("-no-model")
         assert "AutoModelForCausalLM" in str(app.screen.query_one("#model-header").render())
         assert row_text(app, 0).startswith("▶")
@@ -132,7 +131,7 @@ async def test_enter_opens_the_model_in_the_other_panes(gw, big_hub):
 
 async def test_cached_models_are_marked(gw, clean_cache):
     gw.fetch_file(ModelRef("hub", search_id("tiny-bert-mlm")), "config.json")
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         marks = {h.repo_id: row_text(app, i)[:2] for i, h in enumerate(table(app).items[:10])}
@@ -144,7 +143,7 @@ async def test_offline_fallback_lists_the_cache_within_two_seconds(fixtures, gw,
     gw.fetch_file(ModelRef("hub", search_id("tiny-gpt2")), "config.json")
     dead = start_search_hub(fixtures, n=5)
     dead.stop()
-    app = HFBrowseApp(gateway=HubGateway(endpoint=dead.url))
+    app = new_app(gateway=HubGateway(endpoint=dead.url))
     async with app.run_test(size=(120, 40)) as pilot:
         started = time.perf_counter()
         while pane(app).view != "local" and time.perf_counter() - started < 2.0:
@@ -159,7 +158,7 @@ async def test_offline_fallback_lists_the_cache_within_two_seconds(fixtures, gw,
 
 
 async def test_gated_models_are_marked_and_opening_one_explains_access(gw):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         index = [h.repo_id for h in table(app).items].index(search_id("gated-gpt2"))
@@ -176,7 +175,7 @@ async def test_gated_models_are_marked_and_opening_one_explains_access(gw):
 
 async def test_card_and_files_keys(gw, clean_cache):
     gw.fetch_file(ModelRef("hub", search_id("tiny-gpt2")), "config.json")
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table(app).focus()
@@ -198,7 +197,7 @@ async def test_card_and_files_keys(gw, clean_cache):
 async def test_local_view_with_demo_folders_needs_no_network(fixtures, big_hub):
     refs = [ModelRef("local", str(fixtures[n]), label="demo") for n in ("tiny-gpt2", "tiny-t5")]
     big_hub.clear_log()
-    app = HFBrowseApp(models=refs, start=refs[0], gateway=HubGateway(endpoint=big_hub.url))
+    app = new_app(models=refs, start=refs[0], gateway=HubGateway(endpoint=big_hub.url))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert pane(app).view == "local"
@@ -208,11 +207,11 @@ async def test_local_view_with_demo_folders_needs_no_network(fixtures, big_hub):
         assert list_requests(big_hub) == []
         await pilot.press("enter", "enter")
         await settle(pilot)
-        assert app.screen.facts.ref == refs[1]
+        assert app.screen.opened.facts.ref == refs[1]
 
 
 async def test_narrow_terminal_shows_the_list_until_a_model_opens(gw):
-    app = HFBrowseApp(gateway=gw)
+    app = new_app(gateway=gw)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         models = app.screen.query_one("#models")
@@ -228,10 +227,10 @@ async def test_narrow_terminal_shows_the_list_until_a_model_opens(gw):
 
 async def test_opening_a_model_by_id_sends_no_search_until_asked(gw, big_hub):
     ref = ModelRef("hub", search_id("tiny-gpt2"))
-    app = HFBrowseApp(models=[ref], start=ref, gateway=gw)
+    app = new_app(models=[ref], start=ref, gateway=gw)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.screen.facts.ref == ref
+        assert app.screen.opened.facts.ref == ref
         assert list_requests(big_hub) == [] and table(app).items == []
         assert "Type to search the Hub" in table(app).empty_text
         await pilot.press("slash", "enter")  # enter on the empty box: the most downloaded
@@ -246,7 +245,7 @@ async def test_search_option_opens_the_list_with_that_query(big_hub, gw, fixture
 
     given = ModelRef("local", str(fixtures["tiny-gpt2"]))
     query = SearchQuery(text="synthetic-model-002", sort="likes")
-    app = HFBrowseApp(models=[given], start=given, gateway=gw, search=query)
+    app = new_app(models=[given], start=given, gateway=gw, search=query)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, delay=DEBOUNCE_S + 0.2)
         requests = list_requests(big_hub)

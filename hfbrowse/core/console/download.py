@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.console.errors import RunCancelled
-from hfbrowse.core.console.preflight import Checkpoint
+from hfbrowse.core.console.preflight import WeightFiles
 from hfbrowse.core.errors import HFBrowseError, OfflineError
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
@@ -53,7 +53,7 @@ def fetch_model(
     gateway: HubGateway,
     revision: str | None,
     siblings: tuple[str, ...],
-    checkpoint: Checkpoint,
+    checkpoint: WeightFiles,
     progress: ProgressFn,
     cancel: threading.Event,
 ) -> Path:

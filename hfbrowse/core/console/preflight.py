@@ -32,7 +32,7 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
+class WeightFiles:
     """Which weight files a run would load, and in which format."""
 
     format: str  # "safetensors" or "bin"
@@ -66,20 +66,20 @@ def _flatten(values: object) -> list[object]:
     return out
 
 
-def checkpoint_of(files: list[str] | tuple[str, ...]) -> Checkpoint | None:
+def weight_files_of(files: list[str] | tuple[str, ...]) -> WeightFiles | None:
     """safetensors first (index or single files); ``.bin`` only when no safetensors exist."""
     top = [f for f in files if "/" not in f]
     index = "model.safetensors.index.json"
     if index in top:
-        return Checkpoint("safetensors", (index,))
+        return WeightFiles("safetensors", (index,))
     safetensors = tuple(sorted(f for f in top if f.endswith(".safetensors")))
     if safetensors:
-        return Checkpoint("safetensors", safetensors)
+        return WeightFiles("safetensors", safetensors)
     if "pytorch_model.bin.index.json" in top:
-        return Checkpoint("bin", ("pytorch_model.bin.index.json",))
+        return WeightFiles("bin", ("pytorch_model.bin.index.json",))
     bins = tuple(sorted(f for f in top if _BIN.match(f)))
     if bins:
-        return Checkpoint("bin", bins)
+        return WeightFiles("bin", bins)
     return None
 
 
@@ -123,7 +123,7 @@ def free_memory(device: str) -> tuple[int | None, str]:
 
 def confirmations(
     facts: ModelFacts,
-    checkpoint: Checkpoint | None,
+    checkpoint: WeightFiles | None,
     table: TensorTable | None,
     device: str,
     dtype: str | None,

@@ -22,10 +22,10 @@ from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import require_text
 from hfbrowse.core.console.preflight import (
     Confirmation,
-    checkpoint_of,
     confirmations,
     local_files,
     refuse_remote_code,
+    weight_files_of,
 )
 from hfbrowse.core.console.results import RunResult, Timing
 from hfbrowse.core.console.session import (
@@ -42,10 +42,9 @@ from hfbrowse.core.console.settings import (
     apply_overrides,
     defaults_for,
 )
-from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, OfflineError
 from hfbrowse.core.heads.registry import HEAD_NAMES, head_spec
 from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model import ModelFacts, load_tensors
+from hfbrowse.core.model import ModelFacts, load_checkpoint
 
 ProgressFn = Callable[[str, int | None, int | None], None]  # label, done, total (None: unknown)
 
@@ -162,7 +161,7 @@ def _load(
     hooks: RunHooks,
 ) -> LoadedModel:
     files = _repo_files(facts, gateway)
-    checkpoint = checkpoint_of(files)
+    checkpoint = weight_files_of(files)
     if checkpoint is None:
         raise RunError(
             f"{facts.ref.display} has no weights to load (no safetensors, no pytorch_model.bin)"
@@ -211,14 +210,12 @@ def _repo_files(facts: ModelFacts, gateway: HubGateway) -> list[str]:
         return local_files(Path(ref.id))
     if facts.hub is not None and facts.hub.siblings:
         return list(facts.hub.siblings)
-    if not gateway.offline:
-        try:
-            revision = facts.hub.sha if facts.hub else ref.revision
-            return list(gateway.api().list_repo_files(ref.id, revision=revision))
-        except Exception as exc:
-            err = gateway.translate(exc, ref, "file list")
-            if not isinstance(err, OfflineError):
-                raise err from None
+    revision = facts.hub.sha if facts.hub else ref.revision
+    listed = gateway.online(
+        ref, "file list", lambda: gateway.api().list_repo_files(ref.id, revision=revision)
+    )
+    if listed is not None:
+        return list(listed)
     from huggingface_hub import try_to_load_from_cache
 
     cached = try_to_load_from_cache(ref.id, "config.json", revision=ref.revision)
@@ -226,18 +223,9 @@ def _repo_files(facts: ModelFacts, gateway: HubGateway) -> list[str]:
 
 
 def _tensor_table(facts: ModelFacts, gateway: HubGateway, head: str) -> TensorTable | None:
-    """The checkpoint's table (headers), or the head built on the meta device for .bin repos."""
-    try:
-        return load_tensors(facts, gateway)
-    except NoCheckpoint:
-        from hfbrowse.core.heads.meta_model import meta_tensor_table
-
-        try:
-            return meta_tensor_table(facts.config, head)
-        except Exception:
-            return None
-    except HFBrowseError:
-        return None
+    """The checkpoint's table (headers), or the head built on the meta device for .bin repos:
+    what the memory check weighs before anything is loaded."""
+    return load_checkpoint(facts, gateway, head).table
 
 
 def _run_head(

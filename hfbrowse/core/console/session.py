@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.console.errors import RunError
-from hfbrowse.core.console.preflight import Checkpoint
+from hfbrowse.core.console.preflight import WeightFiles
+from hfbrowse.core.errors import one_line
 
 DTYPE_NAMES = {
     "auto": "auto",
@@ -120,7 +121,7 @@ class LoadedModel:
     model: Any
     tokenizer: Any
     folder: Path
-    checkpoint: Checkpoint
+    checkpoint: WeightFiles
     load_s: float
     dtype: str  # the dtype the weights ended up in, e.g. "float32"
     generation_config: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +131,7 @@ class LoadedModel:
         return type(self.model).__name__
 
 
-def load_kwargs(checkpoint: Checkpoint, dtype: str, trust_remote_code: bool) -> dict[str, Any]:
+def load_kwargs(checkpoint: WeightFiles, dtype: str, trust_remote_code: bool) -> dict[str, Any]:
     """``from_pretrained`` keyword arguments, as the snippet prints them (dtype as a name)."""
     kwargs: dict[str, Any] = {"dtype": dtype}
     if checkpoint.format == "safetensors":
@@ -158,7 +159,7 @@ class ModelSession:
         loaded = self._loaded
         return loaded if loaded is not None and loaded.key == key else None
 
-    def load(self, key: LoadKey, folder: Path, checkpoint: Checkpoint) -> LoadedModel:
+    def load(self, key: LoadKey, folder: Path, checkpoint: WeightFiles) -> LoadedModel:
         """Free whatever is loaded, then load tokenizer and model from ``folder``."""
         with self._lock:
             self.unload()
@@ -203,7 +204,7 @@ def _load_tokenizer(folder: Path, trust_remote_code: bool) -> Any:
         raise RunError(f"cannot load a tokenizer from {folder.name}: {one_line(exc)}") from None
 
 
-def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
+def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> Any:
     import torch
 
     from hfbrowse.core.heads.meta_model import import_transformers
@@ -229,14 +230,6 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: Checkpoint) -> Any:
         raise RunError(f"out of memory moving the model to {key.device}") from None
     model.eval()
     return model
-
-
-def one_line(exc: BaseException, limit: int = 240) -> str:
-    """A library exception as one line: its text with line breaks folded, or its type."""
-    text = " ".join(str(exc).split())
-    if not text:
-        return type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _generation_dict(model: Any) -> dict[str, Any]:

@@ -192,4 +192,3 @@ def _other_tables(arch: str) -> tuple[str, ...]:
         for name, table in model_tables().items()
         if name not in ours and arch in table.values()
     )
-

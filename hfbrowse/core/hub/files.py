@@ -51,28 +51,25 @@ class RepoFiles:
 def list_files(ref: ModelRef, gateway: HubGateway) -> RepoFiles:
     if ref.is_local:
         return _folder_files(ref)
-    if not gateway.offline:
-        try:
-            info = gateway.api().model_info(
-                ref.id, revision=ref.revision, files_metadata=True, timeout=PROBE_TIMEOUT_S * 5
+    info = gateway.online(
+        ref,
+        "file list",
+        lambda: gateway.api().model_info(
+            ref.id, revision=ref.revision, files_metadata=True, timeout=PROBE_TIMEOUT_S * 5
+        ),
+    )
+    if info is not None:
+        local = cached_files(ref.id, ref.revision)
+        files = tuple(
+            RepoFile(
+                s.rfilename,
+                s.size if s.size is not None else (s.lfs.size if s.lfs else None),
+                s.lfs is not None,
+                s.rfilename in local,
             )
-        except Exception as exc:
-            err = gateway.translate(exc, ref, "file list")
-            if not isinstance(err, OfflineError):
-                raise err from None
-            gateway.go_offline()
-        else:
-            local = cached_files(ref.id, ref.revision)
-            files = tuple(
-                RepoFile(
-                    s.rfilename,
-                    s.size if s.size is not None else (s.lfs.size if s.lfs else None),
-                    s.lfs is not None,
-                    s.rfilename in local,
-                )
-                for s in info.siblings or ()
-            )
-            return RepoFiles(ref, tuple(sorted(files, key=lambda f: f.path)), "hub")
+            for s in info.siblings or ()
+        )
+        return RepoFiles(ref, tuple(sorted(files, key=lambda f: f.path)), "hub")
     local = cached_files(ref.id, ref.revision)
     if not local:
         raise OfflineError(f"Offline, and no file of {ref.id} is in the local cache.")

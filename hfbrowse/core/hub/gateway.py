@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hfbrowse.core.checkpoint.safetensors import HeaderTensor, SafetensorsHeader
 from hfbrowse.core.errors import (
@@ -25,6 +26,8 @@ from hfbrowse.core.errors import (
 )
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.paths import header_cache_dir
+
+T = TypeVar("T")
 
 PROBE_TIMEOUT_S = 2.0
 SLOW_READ_TIMEOUT_S = 20.0
@@ -55,6 +58,7 @@ class HubGateway:
     endpoint: str | None = None
     token: str | None = None
     offline: bool = False
+    offline_reason: str | None = None  # why the session went offline (for the one notice)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -72,23 +76,42 @@ class HubGateway:
 
         return HfApi(endpoint=self.endpoint, token=self.token)
 
-    def go_offline(self) -> None:
+    # -- going offline: decided here and nowhere else ------------------------------------------
+    def go_offline(self, reason: str | None = None) -> None:
         with self._lock:
+            if not self.offline:
+                self.offline_reason = reason
             self.offline = True
+
+    def fail(self, exc: BaseException, ref: ModelRef, what: str = "") -> HFBrowseError:
+        """A failed Hub call as the core's error; one that shows the Hub cannot give a usable
+        answer (no connection, no answer, 5xx/429, not JSON) also turns the session offline,
+        so every later call goes to the cache at once."""
+        err = self.translate(exc, ref, what)
+        if isinstance(err, OfflineError):
+            self.go_offline(str(err))
+        return err
+
+    def online(self, ref: ModelRef, what: str, call: Callable[[], T]) -> T | None:
+        """``call()`` against the Hub, or None when the session is offline or goes offline now
+        (the caller then serves the cache). Errors about the model itself (not found, gated,
+        bad revision) are raised as the core's typed errors."""
+        if self.offline:
+            return None
+        try:
+            return call()
+        except Exception as exc:
+            err = self.fail(exc, ref, what)
+            if isinstance(err, OfflineError):
+                return None
+            raise err from None
 
     # -- repo facts -------------------------------------------------------------------------
     def model_facts(self, ref: ModelRef) -> HubFacts | None:
         """``model_info`` or None when offline (detected here, in ≤ PROBE_TIMEOUT_S)."""
-        if self.offline:
+        info = self.online(ref, "model info", lambda: self._model_info(ref))
+        if info is None:
             return None
-        try:
-            info = self._model_info(ref)
-        except Exception as exc:
-            err = self.translate(exc, ref)
-            if isinstance(err, OfflineError):
-                self.go_offline()
-                return None
-            raise err from None
         tinfo = getattr(info, "transformers_info", None)
         st = getattr(info, "safetensors", None)
         return HubFacts(
@@ -121,23 +144,20 @@ class HubGateway:
         """A small file of the repo, from the cache when offline (or when the Hub is down)."""
         from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
-        if not self.offline:
-            try:
-                return Path(
-                    hf_hub_download(
-                        ref.id,
-                        filename,
-                        revision=ref.revision,
-                        endpoint=self.endpoint,
-                        token=self.token,
-                        etag_timeout=ETAG_TIMEOUT_S,  # reachability was probed by model_info
-                    )
-                )
-            except Exception as exc:
-                err = self.translate(exc, ref, filename)
-                if not isinstance(err, OfflineError):
-                    raise err from None
-                self.go_offline()
+        fetched = self.online(
+            ref,
+            filename,
+            lambda: hf_hub_download(
+                ref.id,
+                filename,
+                revision=ref.revision,
+                endpoint=self.endpoint,
+                token=self.token,
+                etag_timeout=ETAG_TIMEOUT_S,  # reachability was probed by model_info
+            ),
+        )
+        if fetched is not None:
+            return Path(fetched)
         cached = try_to_load_from_cache(ref.id, filename, revision=ref.revision)
         if isinstance(cached, str):
             return Path(cached)
@@ -151,17 +171,12 @@ class HubGateway:
         self, ref: ModelRef, sha: str | None, siblings: tuple[str, ...] = ()
     ) -> list[SafetensorsHeader]:
         """Headers by exact ranged reads, cached under hfbrowse's folder for offline use."""
-        if not self.offline:
-            try:
-                headers = self._fetch_headers(ref, sha, siblings)
-            except Exception as exc:
-                err = self.translate(exc, ref, "safetensors headers")
-                if not isinstance(err, OfflineError):
-                    raise err from None
-                self.go_offline()
-            else:
-                _store_headers(ref, sha, headers)
-                return headers
+        headers = self.online(
+            ref, "safetensors headers", lambda: self._fetch_headers(ref, sha, siblings)
+        )
+        if headers is not None:
+            _store_headers(ref, sha, headers)
+            return headers
         cached = _load_headers(ref, sha)
         if cached is not None:
             return cached

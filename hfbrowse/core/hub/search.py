@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hfbrowse.core.errors import HFBrowseError, OfflineError
+from hfbrowse.core.errors import HFBrowseError, OfflineError, as_user_error
 from hfbrowse.core.hub.gateway import PROBE_TIMEOUT_S, HubGateway, _is_connection_error
 from hfbrowse.core.model_ref import ModelRef
 
@@ -147,11 +147,8 @@ def check_reachable(gateway: HubGateway) -> None:
         get_session().head(gateway.endpoint or constants.ENDPOINT, timeout=PROBE_TIMEOUT_S)
     except Exception as exc:
         if _is_connection_error(exc):
-            gateway.go_offline()
-            raise OfflineError(
-                f"No network: the Hub cannot be reached ({type(exc).__name__})."
-            ) from None
-        raise HFBrowseError(f"Hub search failed: {type(exc).__name__}: {exc}") from None
+            raise gateway.fail(exc, ModelRef("hub", "search"), "model list") from None
+        raise HFBrowseError(f"Hub search failed: {as_user_error(exc)}") from None
 
 
 class SearchStream:
@@ -209,9 +206,8 @@ class SearchStream:
 
 
 def _translate(gateway: HubGateway, exc: Exception) -> HFBrowseError:
-    err = gateway.translate(exc, ModelRef("hub", "search"), "model list")
+    err = gateway.fail(exc, ModelRef("hub", "search"), "model list")
     if isinstance(err, OfflineError):
-        gateway.go_offline()
         return err
     text = str(err).removeprefix("search: ")
     return err if text == str(err) else type(err)(f"Hub search failed: {text}")

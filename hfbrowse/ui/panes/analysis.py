@@ -1,24 +1,37 @@
-"""The centre pane's analysis views: head compatibility (``k``) and memory (``m``).
+"""The centre pane's analysis views, shown in the config pane's place: head compatibility (``k``)
+and memory (``m``).
 
-Shown in place of the config pane; the same key again brings the config back.
+Compatibility imports torch (each head is built on the meta device), so it runs only once
+asked for, in a worker this pane owns that posts one message per head; results for a model no
+longer shown are dropped by token. Memory is arithmetic; the machine's free memory is measured
+in a worker (asking CUDA is slow the first time).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import ContentSwitcher
+from textual.worker import get_current_worker
 
+from hfbrowse.core.checkpoint.tensors import SOURCE_HEADERS
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.heads.compat_results import HeadCompat
+from hfbrowse.core.memory import MachineMemory, head_parameters_source
+from hfbrowse.core.model import Checkpoint, ModelFacts
+from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.widgets.compat_view import CompatView
-from hfbrowse.ui.widgets.memory_view import MemoryView
-
-TITLES = {
-    "compat-view": "head compatibility — k closes",
-    "memory-view": "memory — m closes",
-}
+from hfbrowse.ui.widgets.memory_view import MemoryInputs, MemoryView
 
 
 class AnalysisPane(Vertical):
+    COMPAT = "compat-view"
+    MEMORY = "memory-view"
+    TITLES = {COMPAT: "head compatibility — k closes", MEMORY: "memory — m closes"}
     DEFAULT_CSS = """
     AnalysisPane { display: none; height: 1fr; }
     AnalysisPane ContentSwitcher, AnalysisPane CompatView, AnalysisPane MemoryView {
@@ -33,10 +46,36 @@ class AnalysisPane(Vertical):
     #memory-notes-scroll { height: 1fr; padding: 0 1; }
     """
 
+    @dataclass
+    class _CompatHead(Message):
+        token: int
+        result: HeadCompat
+
+    @dataclass
+    class _CompatDone(Message):
+        token: int
+        basis: str
+        notes: tuple[str, ...]
+
+    @dataclass
+    class _CompatFailed(Message):
+        token: int
+        error: HFBrowseError
+
+    @dataclass
+    class _Machine(Message):
+        machine: MachineMemory
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.opened: OpenedModel | None = None
+        self.compat_results: dict[str, HeadCompat] = {}
+        self._compat_for: int | None = None  # the token compatibility was computed for
+
     def compose(self) -> ComposeResult:
-        with ContentSwitcher(initial="compat-view", id="analysis-switcher"):
-            yield CompatView(id="compat-view")
-            yield MemoryView(id="memory-view")
+        with ContentSwitcher(initial=self.COMPAT, id="analysis-switcher"):
+            yield CompatView(id=self.COMPAT)
+            yield MemoryView(id=self.MEMORY)
 
     @property
     def compat(self) -> CompatView:
@@ -47,9 +86,136 @@ class AnalysisPane(Vertical):
         return self.query_one(MemoryView)
 
     @property
-    def current(self) -> str | None:
-        return self.query_one(ContentSwitcher).current
+    def current_view(self) -> str | None:
+        """The view on screen; None while the pane is hidden."""
+        return self.query_one(ContentSwitcher).current if self.display else None
 
-    def switch(self, view: str) -> None:
+    # -- what is shown ---------------------------------------------------------------------
+    def show(self, opened: OpenedModel) -> None:
+        previous = self.opened
+        self.opened = opened
+        if previous is None or previous.token != opened.token:
+            self.compat_results = {}
+            self._compat_for = None
+            self.workers.cancel_group(self, "compat")
+            self.compat.show_message("waiting for the safetensors headers …")
+            self.memory.show_message("waiting for the safetensors headers …")
+        self.compat.set_shown(opened.head)
+        self._refresh()
+
+    def open_view(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
-        self.border_title = TITLES[view]
+        self.border_title = self.TITLES[view]
+        self.display = True
+        self._refresh()
+        target = "#compat-table" if view == self.COMPAT else "#memory-table"
+        self.call_after_refresh(self.query_one(target).focus)
+
+    def _refresh(self) -> None:
+        view, opened = self.current_view, self.opened
+        if view is None or opened is None or opened.facts is None:
+            return
+        if opened.checkpoint is None:
+            return  # still reading headers: the views say they wait
+        if view == self.COMPAT:
+            self._start_compat(opened.facts, opened.checkpoint, opened)
+        else:
+            self._measure_machine()
+            self._draw_memory()
+
+    # -- compatibility -------------------------------------------------------------------------
+    def _start_compat(self, facts: ModelFacts, checkpoint: Checkpoint, opened: OpenedModel) -> None:
+        from hfbrowse.core.heads.compat import head_order
+        from hfbrowse.core.heads.registry import HEAD_NAMES
+
+        if self._compat_for == opened.token:
+            return  # already computed (or computing) for this model
+        table = checkpoint.table
+        if table is None or table.source != SOURCE_HEADERS:
+            self.compat.show_message(
+                "Compatibility compares a checkpoint's tensor headers with each head; this"
+                " model has no safetensors checkpoint"
+                + (" (the table is built from config.json)." if table is not None else ".")
+            )
+            return
+        if not facts.heads.supported:
+            self.compat.show_message(f"No text head to compare: {facts.heads.reason}.")
+            return
+        self._compat_for = opened.token
+        rows = sorted(head_order(facts.heads, opened.head), key=lambda r: HEAD_NAMES.index(r[0]))
+        self.compat.start(
+            rows,
+            "building each head on the meta device (imports torch the first time) …",
+            opened.head,
+        )
+        self._compat_worker(facts, checkpoint, opened.head, opened.token)
+
+    @work(thread=True, exclusive=True, group="compat", exit_on_error=False)
+    def _compat_worker(
+        self, facts: ModelFacts, checkpoint: Checkpoint, first: str | None, token: int
+    ) -> None:
+        from hfbrowse.core.heads.compat import describe_basis, iter_compat
+
+        worker = get_current_worker()
+        table = checkpoint.table
+        assert table is not None
+        try:
+            for result in iter_compat(
+                facts.config, facts.heads, table, first, cancelled=lambda: worker.is_cancelled
+            ):
+                self.post_message(self._CompatHead(token, result))
+            basis, notes = describe_basis(table, facts.config)
+            self.post_message(self._CompatDone(token, basis, notes))
+        except Exception as exc:  # one line on screen, never a traceback
+            self.post_message(self._CompatFailed(token, as_user_error(exc)))
+
+    def _is_current(self, token: int) -> bool:
+        return self.opened is not None and self.opened.token == token
+
+    @on(_CompatHead)
+    def _compat_head(self, msg: _CompatHead) -> None:
+        if not self._is_current(msg.token):
+            return
+        self.compat_results[msg.result.auto_class] = msg.result
+        self.compat.add_result(msg.result)
+        if self.opened and msg.result.auto_class == self.opened.head:
+            self._draw_memory()  # the head's own parameter count is now known
+
+    @on(_CompatDone)
+    def _compat_done(self, msg: _CompatDone) -> None:
+        if self._is_current(msg.token):
+            self.compat.set_notes(msg.basis, msg.notes)
+
+    @on(_CompatFailed)
+    def _compat_failed(self, msg: _CompatFailed) -> None:
+        if self._is_current(msg.token):
+            self.compat.show_message(str(msg.error), error=True)
+
+    # -- memory --------------------------------------------------------------------------------
+    def _draw_memory(self) -> None:
+        opened = self.opened
+        if opened is None or opened.facts is None or opened.checkpoint is None:
+            return
+        counts = opened.checkpoint.counts
+        shown = self.compat_results.get(opened.head or "")
+        parameters, source = head_parameters_source(opened.head, shown, counts)
+        if parameters is None and opened.checkpoint.table is not None:
+            parameters, source = opened.checkpoint.table.parameters, "tensor table"
+        if parameters is None:
+            self.memory.show_message("No parameter count for this model.")
+            return
+        stored = counts.stored_bytes if counts is not None else None
+        self.memory.show(MemoryInputs(opened.facts.config, opened.head, parameters, source, stored))
+
+    def _measure_machine(self) -> None:
+        self._machine_worker()
+
+    @work(thread=True, exclusive=True, group="machine", exit_on_error=False)
+    def _machine_worker(self) -> None:
+        from hfbrowse.core.memory import machine_memory
+
+        self.post_message(self._Machine(machine_memory()))
+
+    @on(_Machine)
+    def _machine(self, msg: _Machine) -> None:
+        self.memory.set_machine(msg.machine)

@@ -22,7 +22,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from hfbrowse.core.checkpoint.tensors import TensorTable
+from hfbrowse.core.console.commands import REPLY_CLEAR, ConsoleState, run_command, split_input
 from hfbrowse.core.console.errors import RunCancelled
+from hfbrowse.core.console.results import RunResult
 from hfbrowse.core.console.runner import (
     NeedsConfirmation,
     RunHooks,
@@ -30,18 +32,19 @@ from hfbrowse.core.console.runner import (
     run,
     runnable_head,
 )
-from hfbrowse.core.console.session import ModelSession, one_line
 from hfbrowse.core.console.settings import (
     GenerationSettings,
     apply_overrides,
     defaults_for,
     read_generation_config,
 )
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.heads.registry import head_spec
+from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts
 from hfbrowse.render import console_results as render
-from hfbrowse.ui.panes.console_commands import run_command
+from hfbrowse.ui.opened_model import OpenedModel
+from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
     RunFailed,
     RunFinished,
@@ -71,16 +74,16 @@ class ConsolePane(Vertical, can_focus=False):
     """
     show_timings = True  # snapshot tests turn timings off to stay deterministic
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, options: LaunchOptions, gateway: HubGateway, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.session = ModelSession()
+        self.options = options
+        self.gateway = gateway
+        self.state = ConsoleState()
         self.facts: ModelFacts | None = None
         self.head: str | None = None
-        self.overrides: dict[str, Any] = {}
+        self.table: TensorTable | None = None  # the shown checkpoint's (memory estimate)
         self.confirmed: dict[str, set[str]] = {}
-        self.last_result = None
         self.run_id = 0
-        self.busy = False
         self._cancel: threading.Event | None = None
         self._entry: ConsoleEntry | None = None
         self._prompt = ""
@@ -104,15 +107,26 @@ class ConsolePane(Vertical, can_focus=False):
         self.border_title = "console"
         self.write(Text("The console runs the shown head on typed input (/help).", style="dim"))
 
+    @property
+    def busy(self) -> bool:
+        return self.state.busy
+
+    @property
+    def last_result(self) -> RunResult | None:
+        return self.state.last_result
+
     # -- what is shown -------------------------------------------------------------------------
-    def head_shown(self, facts: ModelFacts, head: str | None) -> None:
-        """Called by the screen whenever the model or head changes."""
-        self.facts = facts
-        self.head = head
-        self.border_title = f"console — {head}" if head else "console"
+    def show(self, opened: OpenedModel) -> None:
+        """Called by the screen at every stage of an opening and when the head changes."""
+        self.table = opened.checkpoint.table if opened.checkpoint else None
+        if opened.facts is self.facts and opened.head == self.head:
+            return
+        self.facts = opened.facts
+        self.head = opened.head if opened.facts else None
+        self.border_title = f"console — {self.head}" if self.head else "console"
         self.draw_settings()
-        run_text = getattr(self.app, "run_text", None)
-        if run_text and not self._auto_ran and head is not None:
+        run_text = self.options.run_text
+        if run_text and not self._auto_ran and self.head is not None:
             self._auto_ran = True
             self.query_one(ConsoleInput).value = run_text
             self.submit(run_text)
@@ -121,12 +135,12 @@ class ConsolePane(Vertical, can_focus=False):
         """Effective generation settings for the shown model (None for other heads)."""
         if self.head is None or not head_spec(self.head).generates or self.facts is None:
             return None
-        loaded = self.session.loaded
+        loaded = self.state.session.loaded
         if loaded is not None and loaded.key.model == self.facts.ref.id:
             gen = loaded.generation_config
         else:
             gen = read_generation_config(_local_folder(self.facts))
-        return apply_overrides(defaults_for(self.head, gen), self.overrides)
+        return apply_overrides(defaults_for(self.head, gen), self.state.overrides)
 
     def draw_settings(self) -> None:
         line = Text()
@@ -200,17 +214,25 @@ class ConsolePane(Vertical, can_focus=False):
         box = self.query_one(ConsoleInput)
         box.remember(text)
         box.value = ""
-        if text.startswith("/") and not text.startswith("//"):
-            run_command(self, text)
+        what, rest = split_input(text)
+        if what == "run":
+            self.start_run(rest)
             return
-        self.start_run(text[1:] if text.startswith("//") else text)
+        self.state.settings = self.settings()
+        reply = run_command(self.state, rest)
+        if reply.kind == REPLY_CLEAR:
+            for entry in self.query("#console-log > *"):
+                entry.remove()
+            return
+        self.write(render.command_reply(reply))
+        self.draw_settings()
 
     def start_run(self, text: str, confirmed: frozenset[str] = frozenset()) -> None:
         if self.busy:
             self.app.notify("A run is in progress: Escape stops it.", severity="warning")
             return
         facts = self.facts
-        trust = bool(getattr(self.app, "trust_remote_code", False))
+        trust = self.options.trust_remote_code
         if facts is None:
             self.write(Text("cannot run: open a model first", style="bold red"))
             return
@@ -228,9 +250,9 @@ class ConsolePane(Vertical, can_focus=False):
         request = RunRequest(
             head=head,
             text=text,
-            overrides=dict(self.overrides),
-            device=getattr(self.app, "device", None),
-            dtype=getattr(self.app, "dtype", None),
+            overrides=dict(self.state.overrides),
+            device=self.options.device,
+            dtype=self.options.dtype,
             trust_remote_code=trust,
             confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
         )
@@ -238,10 +260,9 @@ class ConsolePane(Vertical, can_focus=False):
 
     def _launch(self, request: RunRequest, facts: ModelFacts) -> None:
         self.run_id += 1
-        self.busy = True
+        self.state.busy = True
         self._cancel = threading.Event()
-        table = _shown_table(self.screen)
-        self._run_worker(self.run_id, request, facts, table, self._cancel)
+        self._run_worker(self.run_id, request, facts, self.table, self._cancel)
 
     @work(thread=True, exclusive=True, group="console", exit_on_error=False)
     def _run_worker(
@@ -259,19 +280,14 @@ class ConsolePane(Vertical, can_focus=False):
             ),
             on_text=lambda text: self.post_message(RunStreamed(run_id, text)),
         )
-        gateway = self.app.gateway  # type: ignore[attr-defined]
         try:
-            result = run(request, facts, self.session, gateway, table, hooks)
+            result = run(request, facts, self.state.session, self.gateway, table, hooks)
         except NeedsConfirmation as exc:
             self.post_message(RunNeedsConfirmation(run_id, request, exc.asks))
         except RunCancelled as exc:
             self.post_message(RunFailed(run_id, str(exc), cancelled=True))
-        except HFBrowseError as exc:
-            self.post_message(RunFailed(run_id, str(exc)))
-        except Exception as exc:  # a library surprise: one line, never a traceback
-            self.post_message(
-                RunFailed(run_id, f"unexpected {type(exc).__name__}: {one_line(exc)}")
-            )
+        except Exception as exc:  # ours, or a library surprise: one line, never a traceback
+            self.post_message(RunFailed(run_id, str(as_user_error(exc))))
         else:
             self.post_message(RunFinished(run_id, result))
 
@@ -302,7 +318,7 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         result = msg.result
-        self.last_result = result
+        self.state.last_result = result
         parts: list[RenderableType] = [render.render_output(result), *render.notices(result)]
         if self.show_timings:
             parts.append(render.timing_line(result))
@@ -340,7 +356,7 @@ class ConsolePane(Vertical, can_focus=False):
         self.app.push_screen(ConfirmScreen("Load this model?", questions), answered)
 
     def _done(self) -> None:
-        self.busy = False
+        self.state.busy = False
         self._cancel = None
         self._hide_progress()
 
@@ -381,13 +397,3 @@ def _local_folder(facts: ModelFacts) -> Path | None:
     except Exception:
         return None
     return Path(cached).parent if isinstance(cached, str) else None
-
-
-def _shown_table(screen: Any) -> TensorTable | None:
-    """The tensor table the screen shows (for the memory estimate), if any."""
-    try:
-        pane = screen.query_one("#tensors")
-    except Exception:
-        return None
-    table = getattr(pane, "table_data", None)
-    return table if isinstance(table, TensorTable) else None

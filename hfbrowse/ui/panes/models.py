@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -33,6 +33,7 @@ from hfbrowse.core.hub.search import (
     search_tasks,
 )
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui import keys
 from hfbrowse.ui.widgets.model_rows import (
     HUB_COLUMNS,
     LOCAL_COLUMNS,
@@ -47,27 +48,10 @@ from hfbrowse.ui.widgets.model_table import ModelTable
 
 DEBOUNCE_S = 0.3
 PAGE_ROWS = 100  # rows pulled per fetch; the Hub's own page size decides the requests
-# (key, what it does) for the help screen; the footer shows them while the list has focus.
-HELP_ROWS = (
-    ("s", "Models list: cycle sort (downloads, likes, trending, updated)"),
-    ("t", "Models list: cycle task filter (tasks the seven heads serve)"),
-    ("l", "Models list: cycle library filter"),
-    ("v", "Models list: switch between Hub results and local models"),
-    ("c", "Models list: the highlighted model's card (README)"),
-    ("f", "Models list: the highlighted model's files (● cached)"),
-)
 
 
 class ModelsPane(Vertical, can_focus=False):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "cycle('sort')", "Sort", id="models.sort"),
-        Binding("t", "cycle('task')", "Task", id="models.task"),
-        Binding("l", "cycle('library')", "Library", id="models.library"),
-        Binding("v", "toggle_view", "Hub/local", id="models.view"),
-        Binding("c", "card", "Card", id="models.card"),
-        Binding("f", "files", "Files", id="models.files"),
-        Binding("down", "focus_list", "List", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.MODELS)
     DEFAULT_CSS = """
     ModelsPane #models-status { height: 1; padding: 0 1; color: $text-muted; }
     ModelsPane #models-status.-error { color: $text-error; }
@@ -95,9 +79,14 @@ class ModelsPane(Vertical, can_focus=False):
         cached_ids: frozenset[str]
 
     def __init__(
-        self, refs: list[ModelRef], search: SearchQuery | None = None, **kwargs: Any
+        self,
+        refs: list[ModelRef],
+        gateway: HubGateway,
+        search: SearchQuery | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.gateway = gateway
         self.initial_search = search
         self.given = list(refs)
         self.local: tuple[LocalModel, ...] = ()
@@ -116,10 +105,6 @@ class ModelsPane(Vertical, can_focus=False):
         self._reached = False  # the Hub answered once: later searches skip the check
         self._debounce: Timer | None = None
         self._cache_stale = False
-
-    @property
-    def gateway(self) -> HubGateway:
-        return self.app.gateway  # type: ignore[attr-defined]
 
     @property
     def entries(self) -> list[ModelRef]:
@@ -325,14 +310,14 @@ class ModelsPane(Vertical, can_focus=False):
 
         ref = self._current_ref()
         if ref is not None:
-            self.app.push_screen(ModelCardScreen(ref))
+            self.app.push_screen(ModelCardScreen(ref, self.gateway))
 
     def action_files(self) -> None:
         from hfbrowse.ui.screens.files import RepoFilesScreen
 
         ref = self._current_ref()
         if ref is not None:
-            self.app.push_screen(RepoFilesScreen(ref))
+            self.app.push_screen(RepoFilesScreen(ref, self.gateway))
 
     @on(ModelTable.Selected, "#model-list")
     def _selected(self, msg: ModelTable.Selected) -> None:

@@ -1,4 +1,5 @@
-"""Centre-bottom pane: the tensor table with a substring filter and per-dtype totals."""
+"""Centre-bottom pane: the tensor table (filter, per-dtype totals, quantisation line), the module
+tree (``g``) and the ``__init__`` line that creates the highlighted tensor's module."""
 
 from __future__ import annotations
 
@@ -7,23 +8,33 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, Tree
 
+from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
-from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView, TensorAnalysis, TensorOrigin
+from hfbrowse.ui.opened_model import OpenedModel
+from hfbrowse.ui.widgets.module_tree_view import (
+    ModuleTreeView,
+    TensorOrigin,
+    quant_text,
+    tensor_of,
+)
 
 FILTER_DEBOUNCE_S = 0.15
 NAME_WIDTH_CAP = 96  # longer tensor names are cut; zoom (z) and the filter still find them
 
 
-class TensorPane(TensorAnalysis, Vertical, can_focus=False):
+class TensorPane(Vertical, can_focus=False):
     """Rows come from safetensors headers (or the meta device, labelled as such)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.table_data: TensorTable | None = None
+        self.counts: QuantizedCounts | None = None
         self._filter_timer: Timer | None = None
+        self._head_class: tuple[str | None, str | None] = (None, None)
+        self._message: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
@@ -39,15 +50,52 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
         yield Static("", id="tensor-totals")
         yield Static("", id="tensor-quant")
 
+    def on_mount(self) -> None:
+        self.border_title = "tensors"
+
+    # -- what is shown ---------------------------------------------------------------------
+    def show(self, opened: OpenedModel) -> None:
+        facts, checkpoint = opened.facts, opened.checkpoint
+        option = facts.heads.option(opened.head) if facts else None
+        head_class = (option.class_name if option else None, facts.model_type if facts else None)
+        if head_class != self._head_class:
+            self._head_class = head_class
+            self.query_one(TensorOrigin).set_head(*head_class)
+        if opened.error is not None:
+            self.show_message("—")
+        elif checkpoint is None:
+            if opened.meta_pending:
+                self.show_message(
+                    f"No safetensors checkpoint. Building {opened.meta_pending} on the meta"
+                    " device (imports torch) …"
+                )
+            else:
+                self.show_message("reading safetensors headers …")
+        elif checkpoint.table is None:
+            self.show_message(str(checkpoint.error or "no tensor table"), error=True)
+        elif checkpoint.table is not self.table_data:
+            self.show_table(checkpoint.table, checkpoint.counts, checkpoint.notice)
+
     def show_message(self, text: str, *, error: bool = False) -> None:
+        if self._message == (text, error):
+            return  # already says so (show() runs at every stage of an opening)
+        self._message = (text, error)
         self.table_data = None
+        self.counts = None
         self.query_one(DataTable).clear()
         self.border_title = "tensors"
         style = "bold red" if error else "dim"
         self.query_one("#tensor-totals", Static).update(Text(text, style=style))
+        self._set_quant(None)
+        tree = self.query_one(ModuleTreeView)
+        tree.built_for = None
 
-    def show_table(self, table: TensorTable, notice: str | None = None) -> None:
+    def show_table(
+        self, table: TensorTable, counts: QuantizedCounts | None, notice: str | None = None
+    ) -> None:
+        self._message = None
         self.table_data = table
+        self.counts = counts
         self.border_title = f"tensors — {len(table.rows):,} · {table.source}"
         self._fill(table.filtered(self.query_one(Input).value))
         totals = Text()
@@ -55,13 +103,24 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
             totals.append(notice + "\n", style="yellow")
         for t in table.totals:
             totals.append(f"{t.dtype}", style="bold")
+            noun = "tensor" if t.tensors == 1 else "tensors"
             totals.append(
-                f" {t.tensors:,} tensors · {human_count(t.parameters)} params"
+                f" {t.tensors:,} {noun} · {human_count(t.parameters)} params"
                 f" · {human_bytes(t.nbytes)}   "
             )
         totals.append("total ", style="bold")
         totals.append(f"{human_count(table.parameters)} params · {human_bytes(table.nbytes)}")
         self.query_one("#tensor-totals", Static).update(totals)
+        self._set_quant(counts)
+        tree = self.query_one(ModuleTreeView)
+        tree.built_for = None
+        if tree.display:
+            tree.show(table, counts)
+
+    def _set_quant(self, counts: QuantizedCounts | None) -> None:
+        quant = self.query_one("#tensor-quant", Static)
+        quant.update(quant_text(counts))
+        quant.display = bool(counts and counts.scheme)
 
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
@@ -85,6 +144,7 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
         widget.add_rows(cells)
         widget.refresh()
 
+    # -- the filter ------------------------------------------------------------------------
     @on(Input.Changed, "#tensor-filter")
     def _filter_changed(self) -> None:
         if self._filter_timer is not None:
@@ -107,3 +167,46 @@ class TensorPane(TensorAnalysis, Vertical, can_focus=False):
     def _filter_submitted(self) -> None:
         self._apply_filter()
         self.query_one(DataTable).focus()
+
+    # -- module tree and the __init__ line -------------------------------------------------
+    def toggle_tree(self) -> None:
+        """``g``: the module tree in the table's place; again: the table."""
+        tree = self.query_one(ModuleTreeView)
+        table = self.query_one("#tensor-table", DataTable)
+        show_tree = not tree.display
+        if show_tree and self.table_data is None:
+            self.notify("No tensor table yet.")
+            return
+        if show_tree and tree.built_for is not self.table_data:
+            tree.show(self.table_data, self.counts)
+        tree.display, table.display = show_tree, not show_tree
+        (tree if show_tree else table).focus()
+
+    @on(DataTable.RowHighlighted, "#tensor-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:
+            self._lookup_row(event.data_table, event.cursor_row)
+
+    @on(Tree.NodeHighlighted, "#tensor-tree")
+    def _node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.tree.has_focus:
+            self.query_one(TensorOrigin).lookup(tensor_of(event.node.data))
+
+    def on_descendant_focus(self, event) -> None:
+        """Focusing the table or tree shows the origin of what its cursor is on."""
+        widget = event.widget
+        if isinstance(widget, DataTable) and widget.id == "tensor-table":
+            self._lookup_row(widget, widget.cursor_row)
+        elif isinstance(widget, ModuleTreeView) and widget.cursor_node is not None:
+            self.query_one(TensorOrigin).lookup(tensor_of(widget.cursor_node.data))
+
+    def on_descendant_blur(self, event) -> None:
+        self.query_one(TensorOrigin).clear()
+
+    def _lookup_row(self, table: DataTable, row: int) -> None:
+        try:
+            name = str(table.get_row_at(row)[0])
+        except Exception:  # empty or cleared under the cursor
+            self.query_one(TensorOrigin).clear()
+            return
+        self.query_one(TensorOrigin).lookup(name)

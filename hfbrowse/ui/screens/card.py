@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -22,13 +22,15 @@ from textual.widgets import Markdown, Static
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.card import ModelCard, load_card
+from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui import keys
 
 ORIGINS = {"hub": "from the Hub", "cache": "from the local cache (offline)", "folder": "local"}
 
 
 class ModelCardScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,c", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.CLOSE, extra_keys="c")
     DEFAULT_CSS = """
     ModelCardScreen { align: center middle; }
     ModelCardScreen #card-body {
@@ -48,9 +50,10 @@ class ModelCardScreen(ModalScreen[None]):
     class _Failed(Message):
         error: HFBrowseError
 
-    def __init__(self, ref: ModelRef) -> None:
+    def __init__(self, ref: ModelRef, gateway: HubGateway) -> None:
         super().__init__()
         self.ref = ref
+        self.gateway = gateway
         self.card: ModelCard | None = None
 
     def compose(self) -> ComposeResult:
@@ -67,7 +70,7 @@ class ModelCardScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="model-card", exit_on_error=False)
     def _load(self, ref: ModelRef) -> None:
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.gateway
         try:
             self.post_message(self._Loaded(load_card(ref, gateway)))
         except Exception as exc:

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from hfbrowse.core.config.diff import ConfigDiff, DiffNode, diff_configs
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_facts
-from hfbrowse.core.model_ref import parse_model_arg
+from hfbrowse.core.model_ref import ModelRef, parse_model_arg
+from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
 
 MARKS = {
@@ -59,11 +60,7 @@ class ConfigDiffScreen(Screen):
     ConfigDiffScreen #config-diff-title { height: auto; padding: 0 1; border-bottom: solid $panel; }
     ConfigDiffScreen #config-diff-tree { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("escape,D", "back", "Back", id="config_diff_back"),
-        Binding("a", "toggle_all", "All keys/changes", id="config_diff_all"),
-        Binding("o", "other_model", "Other model…", id="config_diff_other"),
-    ]
+    BINDINGS = keys.bindings(keys.CONFIG_DIFF)
 
     @dataclass
     class Ready(Message):
@@ -73,11 +70,19 @@ class ConfigDiffScreen(Screen):
     @dataclass
     class Failed(Message):
         token: int
-        error: str
+        error: HFBrowseError
 
-    def __init__(self, facts: ModelFacts, other: str | None = None) -> None:
+    def __init__(
+        self,
+        facts: ModelFacts,
+        gateway: HubGateway,
+        known: dict[str, ModelRef] | None = None,
+        other: str | None = None,
+    ) -> None:
         super().__init__()
         self.facts = facts
+        self.gateway = gateway
+        self.known = known or {}  # names the models list shows, accepted by the prompt
         self.other = other
         self.only_changes = True
         self.token = 0
@@ -109,12 +114,9 @@ class ConfigDiffScreen(Screen):
     @work(thread=True, exclusive=True, group="config-diff", exit_on_error=False)
     def _load(self, text: str, token: int) -> None:
         try:
-            other = load_facts(parse_model_arg(text), self.app.gateway)
-        except HFBrowseError as exc:
-            self.post_message(self.Failed(token, str(exc)))
-            return
+            other = load_facts(parse_model_arg(text, known=self.known), self.gateway)
         except Exception as exc:
-            self.post_message(self.Failed(token, f"unexpected {type(exc).__name__}: {exc}"))
+            self.post_message(self.Failed(token, as_user_error(exc)))
             return
         diff = diff_configs(
             self.facts.config, other.config, self.facts.ref.display, other.ref.display
@@ -131,8 +133,8 @@ class ConfigDiffScreen(Screen):
     def _failed(self, msg: Failed) -> None:
         if msg.token == self.token:
             title = self.query_one("#config-diff-title", Static)
-            title.update(Text("✗ " + msg.error, style="bold red"))
-            self.notify(msg.error, severity="error")
+            title.update(Text(f"✗ {msg.error}", style="bold red"))
+            self.notify(str(msg.error), severity="error", markup=False)
 
     def _draw(self) -> None:
         diff = self.diff
@@ -182,4 +184,5 @@ class ConfigDiffScreen(Screen):
             elif self.diff is None:
                 self.dismiss()
 
-        self.app.push_screen(ModelPrompt("Compare config.json with another model"), chosen)
+        prompt = ModelPrompt("Compare config.json with another model", known=self.known)
+        self.app.push_screen(prompt, chosen)

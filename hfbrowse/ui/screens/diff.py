@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_facts
-from hfbrowse.core.model_ref import parse_model_arg
+from hfbrowse.core.model_ref import ModelRef, parse_model_arg
 from hfbrowse.core.source.head_diff import FULL, HeadDiff, compare, default_partner, head_for_other
 from hfbrowse.render.diff import diff_title, render_side_by_side, render_unified
+from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
 
 SHORT_CONTEXT = 3
@@ -40,14 +41,7 @@ class DiffScreen(Screen):
     DiffScreen #diff-view { height: 1fr; overflow-x: auto; }
     DiffScreen #diff-body { width: 100%; }
     """
-    BINDINGS = [
-        Binding("escape,d", "back", "Back", id="diff_back"),
-        Binding("h", "next_head", "Other head", id="diff_next_head"),
-        Binding("u", "toggle_layout", "Unified/side by side", id="diff_layout"),
-        Binding("c", "toggle_context", "Context", id="diff_context"),
-        Binding("s", "swap", "Swap sides", id="diff_swap"),
-        Binding("o", "other_model", "Other model…", id="diff_other_model"),
-    ]
+    BINDINGS = keys.bindings(keys.DIFF)
 
     @dataclass
     class Ready(Message):
@@ -57,7 +51,7 @@ class DiffScreen(Screen):
     @dataclass
     class Failed(Message):
         token: int
-        error: str
+        error: HFBrowseError
 
     @dataclass
     class OtherLoaded(Message):
@@ -68,12 +62,16 @@ class DiffScreen(Screen):
         self,
         facts: ModelFacts,
         head: str | None,
+        gateway: HubGateway,
         other: ModelFacts | None = None,
         other_head: str | None = None,
         side_by_side: bool = False,
         other_text: str | None = None,
+        known: dict[str, ModelRef] | None = None,
     ) -> None:
         super().__init__()
+        self.gateway = gateway
+        self.known = known or {}  # names the models list shows, accepted by the prompt
         self.left_facts, self.left_head = facts, head
         self.right_facts = other or facts
         self.right_head = other_head or (
@@ -117,22 +115,18 @@ class DiffScreen(Screen):
     @work(thread=True, exclusive=True, group="head-diff", exit_on_error=False)
     def _compute(self, lf, lh, rf, rh, context: int, token: int) -> None:
         try:
-            diff = compare(lf, lh, rf, rh, self.app.gateway, context)
-        except HFBrowseError as exc:
-            self.post_message(self.Failed(token, str(exc)))
-        except Exception as exc:  # a library surprise: one line, never a traceback
-            self.post_message(self.Failed(token, f"unexpected {type(exc).__name__}: {exc}"))
+            diff = compare(lf, lh, rf, rh, self.gateway, context)
+        except Exception as exc:  # ours or a library surprise: one line, never a traceback
+            self.post_message(self.Failed(token, as_user_error(exc)))
         else:
             self.post_message(self.Ready(token, diff))
 
     @work(thread=True, exclusive=True, group="head-diff-other", exit_on_error=False)
     def _load_other(self, text: str, token: int) -> None:
         try:
-            facts = load_facts(parse_model_arg(text), self.app.gateway)
-        except HFBrowseError as exc:
-            self.post_message(self.Failed(token, str(exc)))
+            facts = load_facts(parse_model_arg(text, known=self.known), self.gateway)
         except Exception as exc:
-            self.post_message(self.Failed(token, f"unexpected {type(exc).__name__}: {exc}"))
+            self.post_message(self.Failed(token, as_user_error(exc)))
         else:
             self.post_message(self.OtherLoaded(token, facts))
 
@@ -146,8 +140,8 @@ class DiffScreen(Screen):
     @on(Failed)
     def _failed(self, msg: Failed) -> None:
         if msg.token == self.token:
-            self._show_error(msg.error)
-            self.notify(msg.error, severity="error")
+            self._show_error(str(msg.error))
+            self.notify(str(msg.error), severity="error", markup=False)
 
     @on(OtherLoaded)
     def _other_loaded(self, msg: OtherLoaded) -> None:
@@ -206,7 +200,7 @@ class DiffScreen(Screen):
             if text:
                 self.load_other_model(text)
 
-        self.app.push_screen(ModelPrompt("Compare with another model"), chosen)
+        self.app.push_screen(ModelPrompt("Compare with another model", known=self.known), chosen)
 
     def load_other_model(self, text: str) -> None:
         """Open another model (Hub id or folder) and compare the same head of it."""

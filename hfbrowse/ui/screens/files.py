@@ -12,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -21,13 +21,15 @@ from textual.widgets import DataTable, Static
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.hub.files import RepoFiles, list_files
+from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui import keys
 
 ORIGINS = {"hub": "listed by the Hub", "cache": "the cached snapshot (offline)", "folder": "local"}
 
 
 class RepoFilesScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.CLOSE, extra_keys="f")
     DEFAULT_CSS = """
     RepoFilesScreen { align: center middle; }
     RepoFilesScreen #files-body {
@@ -46,9 +48,10 @@ class RepoFilesScreen(ModalScreen[None]):
     class _Failed(Message):
         error: HFBrowseError
 
-    def __init__(self, ref: ModelRef) -> None:
+    def __init__(self, ref: ModelRef, gateway: HubGateway) -> None:
         super().__init__()
         self.ref = ref
+        self.gateway = gateway
         self.files: RepoFiles | None = None
 
     def compose(self) -> ComposeResult:
@@ -69,7 +72,7 @@ class RepoFilesScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="repo-files", exit_on_error=False)
     def _load(self, ref: ModelRef) -> None:
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.gateway
         try:
             self.post_message(self._Loaded(list_files(ref, gateway)))
         except Exception as exc:

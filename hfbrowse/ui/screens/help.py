@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from hfbrowse.ui import keys
 
 INTRO = (
     "hfbrowse shows a model's config.json, its tensors (from safetensors headers, no weights"
@@ -16,9 +18,7 @@ INTRO = (
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,f1,q", "dismiss", "Close"),
-    ]
+    BINDINGS = keys.bindings(keys.CLOSE, extra_keys="f1")
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -29,7 +29,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("action")
         for key, text in self.rows:
-            table.add_row(key, text)
+            table.add_row(Text(key), Text(text))
         with VerticalScroll(id="help-body") as body:
             body.border_title = "hfbrowse help — escape closes"
             yield Static(INTRO + "\n")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import RichLog
 
+from hfbrowse.ui import keys
+
 
 class LogScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
+    BINDINGS = keys.bindings(keys.CLOSE)
 
     def __init__(self, lines: list[tuple[str, str]]) -> None:
         super().__init__()

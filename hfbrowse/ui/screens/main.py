@@ -1,330 +1,201 @@
-"""The one screen: models | config + tensors | source, with the console below.
+"""The one screen: models | config (or an analysis view) over tensors | source, console below.
 
-This screen owns the state (which model and head are shown). Slow work runs in thread workers
-that call the core and post a message back; handlers drop answers whose token is stale, so a
-newer selection always wins without waiting for older work to finish.
+The screen owns one value, the ``OpenedModel``, and hands it down to every pane (``show``);
+panes own their workers and post their own messages. Opening a model runs in one thread worker
+that posts each stage back (facts, then the checkpoint); answers for a model no longer shown are
+dropped by token, so a newer selection always wins without waiting for older work.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
+from dataclasses import dataclass, replace
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
-from hfbrowse.core.errors import NoCheckpoint, as_user_error
-from hfbrowse.core.formatting import human_count
-from hfbrowse.core.hub.search import SearchQuery
-from hfbrowse.core.model import ModelFacts, load_facts, load_source, load_tensors
+from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model import Checkpoint, ModelFacts, load_checkpoint, load_facts
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.messages import (
-    FactsFailed,
-    FactsLoaded,
-    SourceFailed,
-    SourceLoaded,
-    TensorsFailed,
-    TensorsLoaded,
-)
+from hfbrowse.ui import keys
+from hfbrowse.ui.opened_model import OpenedModel
+from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
 from hfbrowse.ui.panes.console import ConsolePane
 from hfbrowse.ui.panes.models import ModelsPane
 from hfbrowse.ui.panes.source import SourcePane
 from hfbrowse.ui.panes.tensors import TensorPane
-from hfbrowse.ui.screens.analysis_actions import AnalysisActions
-from hfbrowse.ui.screens.reading_actions import ReadingActions
 
 
-class MainScreen(AnalysisActions, ReadingActions, Screen):
+class MainScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [  # tooltips are the long descriptions F1 shows
-        Binding("slash", "search", "Search", tooltip="Search / filter models", id="search"),
-        Binding("z", "zoom", "Zoom", tooltip="Zoom the focused pane (again: restore)", id="zoom"),
-        Binding("h", "cycle_head", "Head", tooltip="Show the next supported head", id="cycle_head"),
-        Binding(
-            "colon", "focus_console", "Console", tooltip="Type input for the head", id="console"
-        ),
-        Binding(
-            "escape",
-            "leave",
-            "Leave",
-            show=False,
-            tooltip="Stop a run / leave a text box / restore a zoomed pane",
-            id="leave",
-        ),
-        Binding("y", "copy_snippet", "Copy the console's snippet", show=False, id="copy_snippet"),
-        Binding(
-            "d",
-            "diff_heads",
-            "Diff",
-            tooltip="Diff __init__/forward of two heads or two models",
-            id="diff_heads",
-        ),
-        Binding(
-            "D",
-            "diff_config",
-            "Config diff",
-            show=False,
-            tooltip="Diff config.json with another model",
-            id="diff_config",
-        ),
-        Binding(
-            "r",
-            "remote_code",
-            "Remote code",
-            show=False,
-            tooltip="The repo's own .py files as text (auto_map repos; never run)",
-            id="remote_code",
-        ),
-        Binding(
-            "k",
-            "compat",
-            "Compat",
-            tooltip="Head compatibility: what each head loads, initialises, ignores",
-            id="compat",
-        ),
-        Binding(
-            "m",
-            "memory",
-            "Memory",
-            tooltip="Memory per dtype and KV cache vs free RAM / GPU",
-            id="memory",
-        ),
-        Binding(
-            "g",
-            "group_tensors",
-            "Modules",
-            show=False,
-            tooltip="Tensors grouped by module, with the __init__ line",
-            id="group_tensors",
-        ),
-    ]
+    BINDINGS = keys.bindings(keys.MAIN)
 
-    def __init__(
-        self,
-        models: list[ModelRef],
-        start: ModelRef | None,
-        head: str | None,
-        search: SearchQuery | None = None,
-    ) -> None:
+    @dataclass
+    class _FactsLoaded(Message):
+        token: int
+        facts: ModelFacts
+
+    @dataclass
+    class _MetaPending(Message):
+        token: int
+        head: str
+
+    @dataclass
+    class _CheckpointLoaded(Message):
+        token: int
+        checkpoint: Checkpoint
+
+    @dataclass
+    class _OpenFailed(Message):
+        token: int
+        error: HFBrowseError
+
+    def __init__(self, options: LaunchOptions, gateway: HubGateway) -> None:
         super().__init__()
-        self.search = search
-        self.models = models
-        self.start = start
-        self.wanted_head = head
-        self.token = 0
-        self.facts: ModelFacts | None = None
-        self.head: str | None = None
-        self.params_total: int | None = None
+        self.options = options
+        self.gateway = gateway
+        self.opened: OpenedModel | None = None
+        self._token = 0
 
+    # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        options, gateway = self.options, self.gateway
         with Horizontal(id="panes"):
-            yield ModelsPane(self.models, self.search, id="models", classes="pane")
+            yield ModelsPane(
+                list(options.models), gateway, options.search, id="models", classes="pane"
+            )
             with Vertical(id="centre"):
-                yield ConfigPane(id="config", classes="pane")
+                yield ConfigPane(gateway, id="config", classes="pane")
                 yield AnalysisPane(id="analysis", classes="pane")
                 yield TensorPane(id="tensors", classes="pane")
-            yield SourcePane(id="source", classes="pane")
-        yield ConsolePane(id="console", classes="pane")
+            yield SourcePane(gateway, id="source", classes="pane")
+        yield ConsolePane(options, gateway, id="console", classes="pane")
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in F1
 
     def on_mount(self) -> None:
         for pane in self.query(".pane"):
             pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
-        self.query_one(ConfigPane).border_title = "config"
-        self.query_one(TensorPane).border_title = "tensors"
-        self.query_one(SourcePane).border_title = "source"
-        if self.start is not None:
-            self.open_model(self.start)
+        if self.options.start is not None:
+            self.open_model(self.options.start)
             self.query_one("#config-tree").focus()
         else:
             self.query_one(ConfigPane).show_message("Choose a model on the left (enter opens it).")
             self.add_class("-no-model")  # the models list fills the screen until one is opened
             self.query_one("#models-filter").focus()
 
+    def on_resize(self) -> None:
+        """A pane that a narrower terminal hides must not keep the keys (q would type)."""
+        self.call_after_refresh(self._focus_something_visible)
+
+    def _focus_something_visible(self) -> None:
+        focused = self.focused
+        if focused is not None and focused not in self.focus_chain:
+            self.query_one("#config-tree").focus()
+
     # -- opening a model ----------------------------------------------------------------
     def open_model(self, ref: ModelRef) -> None:
         self.remove_class("-models-open", "-no-model")
         if self.has_class("-narrow"):  # the models list hides: keep the keys on the model
             self.query_one("#config-tree").focus()
-        self.token += 1
-        self.facts = None
-        self.params_total = None
+        self._token += 1
         self.sub_title = ref.display
         self.query_one(ModelsPane).mark_opened(ref)
-        self.query_one(ConfigPane).show_header(Text(f"opening {ref.display} …", style="dim"))
-        self.query_one(ConfigPane).show_message("loading config.json …")
-        self.query_one(TensorPane).show_message("reading safetensors headers …")
-        self.query_one(SourcePane).show_message("waiting for the config …")
-        self.analysis_reset()
-        self._load_model(ref, self.token)
+        self._show(OpenedModel(self._token, ref))
+        self._open_worker(ref, self._token)
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
-    def _load_model(self, ref: ModelRef, token: int) -> None:
-        gateway = self.app.gateway
+    def _open_worker(self, ref: ModelRef, token: int) -> None:
         try:
-            facts = load_facts(ref, gateway)
+            facts = load_facts(ref, self.gateway)
         except Exception as exc:
-            self.post_message(FactsFailed(token, ref, as_user_error(exc)))
+            self.post_message(self._OpenFailed(token, as_user_error(exc)))
             return
-        self.post_message(FactsLoaded(token, facts))
-        try:
-            self.post_message(TensorsLoaded(token, load_tensors(facts, gateway)))
-        except NoCheckpoint as exc:
-            self._meta_fallback(facts, exc, token)
-        except Exception as exc:
-            self.post_message(TensorsFailed(token, as_user_error(exc)))
+        self.post_message(self._FactsLoaded(token, facts))
+        head, _ = self._head_for(facts)
+        checkpoint = load_checkpoint(
+            facts,
+            self.gateway,
+            head,
+            on_meta_fallback=lambda head, _missing: self.post_message(
+                self._MetaPending(token, head)
+            ),
+        )
+        self.post_message(self._CheckpointLoaded(token, checkpoint))
 
-    def _meta_fallback(self, facts: ModelFacts, missing: NoCheckpoint, token: int) -> None:
-        """No safetensors: the head built on the meta device (imports torch), labelled so."""
-        head = self._head_for(facts)
-        self.post_message(TensorsFailed(token, missing, fallback_pending=head is not None))
-        if head is None:
+    def _head_for(self, facts: ModelFacts) -> tuple[str | None, str | None]:
+        """The head to show for a newly opened model, and a note when ``--head`` cannot be."""
+        pinned = self.options.head
+        head = facts.heads.shown(pinned)
+        if pinned is not None and head != pinned:
+            shown = head or "no head"
+            return head, f"--head {pinned} does not apply to {facts.ref.display}: showing {shown}"
+        return head, None
+
+    def _current(self, token: int) -> OpenedModel | None:
+        opened = self.opened
+        return opened if opened is not None and opened.token == token else None
+
+    @on(_FactsLoaded)
+    def _facts_loaded(self, msg: _FactsLoaded) -> None:
+        if (opened := self._current(msg.token)) is None:
             return
-        try:
-            from hfbrowse.core.heads.meta_model import meta_tensor_table
+        head, note = self._head_for(msg.facts)
+        if note:
+            self.notify(note, severity="warning")
+        if msg.facts.offline and not msg.facts.ref.is_local:
+            reason = self.gateway.offline_reason or "No network"
+            self.notify(f"{reason}: showing the local cache.", severity="warning")
+        self._show(replace(opened, facts=msg.facts, head=head, head_note=note))
 
-            table = meta_tensor_table(facts.config, head)
-        except Exception as exc:
-            self.post_message(TensorsFailed(token, as_user_error(exc)))
+    @on(_MetaPending)
+    def _meta_pending(self, msg: _MetaPending) -> None:
+        if (opened := self._current(msg.token)) is not None:
+            self._show(replace(opened, meta_pending=msg.head))
+
+    @on(_CheckpointLoaded)
+    def _checkpoint_loaded(self, msg: _CheckpointLoaded) -> None:
+        if (opened := self._current(msg.token)) is not None:
+            self._show(replace(opened, checkpoint=msg.checkpoint, meta_pending=None))
+
+    @on(_OpenFailed)
+    def _open_failed(self, msg: _OpenFailed) -> None:
+        if (opened := self._current(msg.token)) is None:
             return
-        notice = f"{missing} Shapes below are {head} built from config.json."
-        self.post_message(TensorsLoaded(token, table, notice))
+        self._show(replace(opened, error=msg.error))
+        self.notify(str(msg.error), severity="error", title=opened.ref.display, markup=False)
 
-    def _head_for(self, facts: ModelFacts) -> str | None:
-        wanted = self.wanted_head
-        if wanted and facts.heads.option(wanted):
-            return wanted
-        if facts.heads.recommended:
-            return facts.heads.recommended
-        return facts.heads.supported[0].auto_class if facts.heads.supported else None
-
-    @on(FactsLoaded)
-    def _facts_loaded(self, msg: FactsLoaded) -> None:
-        if msg.token != self.token:
-            return
-        facts = msg.facts
-        self.facts = facts
-        self.query_one(ConfigPane).show_config(facts)
-        if facts.offline and not facts.ref.is_local:
-            self.notify("No network: showing the local cache.", severity="warning")
-        self._draw_header()
-        self.head = self._head_for(facts)
-        self.show_head(self.head)
-        self.load_remote_code(facts, self.token)
-
-    @on(FactsFailed)
-    def _facts_failed(self, msg: FactsFailed) -> None:
-        if msg.token != self.token:
-            return
-        text = str(msg.error)
-        self.query_one(ConfigPane).show_message(text, error=True)
-        self.query_one(TensorPane).show_message("—")
-        self.query_one(SourcePane).show_message("—")
-        self.notify(text, severity="error", title=msg.ref.display)
-
-    @on(TensorsLoaded)
-    def _tensors_loaded(self, msg: TensorsLoaded) -> None:
-        if msg.token != self.token:
-            return
-        self.query_one(TensorPane).show_table(msg.table, msg.notice)
-        self.params_total = msg.table.parameters
-        self.analysis_tensors(msg.table)
-        self._draw_header()
-
-    @on(TensorsFailed)
-    def _tensors_failed(self, msg: TensorsFailed) -> None:
-        if msg.token != self.token:
-            return
-        text = str(msg.error)
-        if msg.fallback_pending:
-            text += " Building the head on the meta device (imports torch) …"
-        self.query_one(TensorPane).show_message(text, error=not msg.fallback_pending)
-        if self.facts and self.facts.hub and self.facts.hub.safetensors_total:
-            self.params_total = self.facts.hub.safetensors_total
-            self._draw_header()
-
-    def _draw_header(self) -> None:
-        facts = self.facts
-        if facts is None:
-            return
-        heads = facts.heads
-        line = Text()
-        line.append(heads.model_type or "no model_type", style="bold cyan")
-        line.append(" · ")
-        line.append(", ".join(heads.architectures) or "no architectures", style="bold")
-        line.append(" · ")
-        if heads.recommended:
-            line.append(heads.recommended, style="bold green")
-        else:
-            others = ", ".join(heads.other_auto_classes)
-            line.append(f"no text head{f' ({others})' if others else ''}", style="bold yellow")
-        line.append(" · ")
-        line.append(f"{human_count(self.params_total)} params")
-        if facts.ref.label:
-            line.append(f"  [{facts.ref.label}: random weights]", style="italic yellow")
-        if facts.heads.remote_code:
-            line.append("  [custom code: auto_map]", style="italic red")
-        if facts.offline and not facts.ref.is_local:
-            line.append("  [offline: cache]", style="italic yellow")
-        self.query_one(ConfigPane).show_header(line)
-
-    # -- heads and source ------------------------------------------------------------------
-    def show_head(self, head: str | None) -> None:
-        facts = self.facts
-        if facts is None:
-            return
-        self.head = head
-        self.query_one(ConsolePane).head_shown(facts, head)
-        self.analysis_head(head)
-        if head is None:
-            self.query_one(SourcePane).show_message(
-                f"No text head to show: {facts.heads.reason}.", error=False
-            )
-            return
-        self.query_one(SourcePane).show_message(f"locating {head} …")
-        self._load_source(facts, head, self.token)
-
-    @work(thread=True, exclusive=True, group="source", exit_on_error=False)
-    def _load_source(self, facts: ModelFacts, head: str, token: int) -> None:
-        try:
-            self.post_message(SourceLoaded(token, head, load_source(facts, head)))
-        except Exception as exc:
-            self.post_message(SourceFailed(token, head, as_user_error(exc)))
-
-    @on(SourceLoaded)
-    def _source_loaded(self, msg: SourceLoaded) -> None:
-        if msg.token != self.token or msg.head != self.head or self.facts is None:
-            return
-        pane = self.query_one(SourcePane)
-        if msg.source is None:
-            pane.show_message(f"transformers has no class for {msg.head}.", error=True)
-            return
-        pane.show_source(msg.head, msg.source, len(self.facts.heads.supported))
-
-    @on(SourceFailed)
-    def _source_failed(self, msg: SourceFailed) -> None:
-        if msg.token == self.token and msg.head == self.head:
-            self.query_one(SourcePane).show_message(str(msg.error), error=True)
+    def _show(self, opened: OpenedModel) -> None:
+        """The one way the panes learn what to draw."""
+        self.opened = opened
+        for pane in (ConfigPane, AnalysisPane, TensorPane, SourcePane, ConsolePane):
+            self.query_one(pane).show(opened)
 
     # -- actions ---------------------------------------------------------------------------
     @on(ModelsPane.OpenRequested)
     def _open_requested(self, msg: ModelsPane.OpenRequested) -> None:
         self.open_model(msg.ref)
 
+    def _facts_or_say(self) -> ModelFacts | None:
+        facts = self.opened.facts if self.opened else None
+        if facts is None:
+            self.notify("Open a model first.")
+        return facts
+
     def action_cycle_head(self) -> None:
-        if self.facts is None:
+        if (facts := self._facts_or_say()) is None or self.opened is None:
             return
-        nxt = self.facts.heads.next_head(self.head)
+        nxt = facts.heads.next_head(self.opened.head)
         if nxt is None:
             self.notify("This model has no text head to cycle through.")
             return
-        self.wanted_head = nxt
-        self.show_head(nxt)
+        self._show(replace(self.opened, head=nxt, head_note=None))
 
     def action_search(self) -> None:
         if self.maximized is not None:
@@ -350,6 +221,8 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
             return
         pane = self._pane_of(self.focused)
         if pane is not None:
+            if pane.id == "models":
+                self.add_class("-models-open")  # hidden at 80 columns: show it to zoom it
             self.maximize(pane, container=False)
 
     def action_copy_snippet(self) -> None:
@@ -369,3 +242,73 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
                 target.focus()
         elif self.maximized is not None:
             self.minimize()
+
+    # -- views of the opened model ---------------------------------------------------------
+    def action_compat(self) -> None:
+        self._toggle_analysis(AnalysisPane.COMPAT)
+
+    def action_memory(self) -> None:
+        self._toggle_analysis(AnalysisPane.MEMORY)
+
+    def _toggle_analysis(self, view: str) -> None:
+        """``k``/``m`` show an analysis view in the config pane's place; again: the config."""
+        if self.maximized is not None:
+            self.minimize()
+        analysis, config = self.query_one(AnalysisPane), self.query_one(ConfigPane)
+        if analysis.current_view == view:
+            analysis.display, config.display = False, True
+            self.query_one("#config-tree").focus()
+            return
+        analysis.open_view(view)
+        analysis.display, config.display = True, False
+
+    def action_group_tensors(self) -> None:
+        self.query_one(TensorPane).toggle_tree()
+
+    def action_remote_code(self) -> None:
+        self.query_one(SourcePane).toggle_remote()
+
+    def action_diff_heads(self) -> None:
+        from hfbrowse.ui.screens.diff import DiffScreen
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+        if self.opened.head is None and not facts.heads.remote_code:
+            self.notify(f"No head to compare: {facts.heads.reason}.", severity="warning")
+            return
+        screen = DiffScreen(facts, self.opened.head, self.gateway, known=self.model_names())
+        self.app.push_screen(screen)
+
+    def action_diff_heads_other_model(self) -> None:
+        """Palette: compare the shown head with the same head of another model."""
+        from hfbrowse.ui.screens.diff import DiffScreen
+        from hfbrowse.ui.screens.model_prompt import ModelPrompt
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+        head = self.opened.head
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.app.push_screen(
+                    DiffScreen(facts, head, self.gateway, other_text=text, known=known)
+                )
+
+        known = self.model_names()
+        prompt = ModelPrompt("Compare this head with another model", known)
+        self.app.push_screen(prompt, chosen)
+
+    def action_diff_config(self) -> None:
+        from hfbrowse.ui.screens.config_diff import ConfigDiffScreen
+
+        if (facts := self._facts_or_say()) is not None:
+            self.app.push_screen(ConfigDiffScreen(facts, self.gateway, self.model_names()))
+
+    def model_names(self) -> dict[str, ModelRef]:
+        """Names the models list shows (``tiny-bert-mlm``, ``org/name``) → the model, so a
+        prompt accepts what the user sees."""
+        return {ref.display_name: ref for ref in self.query_one(ModelsPane).entries}
+
+    def model_entries(self) -> list[ModelRef]:
+        """The models the palette offers (the models list's entries)."""
+        return self.query_one(ModelsPane).entries

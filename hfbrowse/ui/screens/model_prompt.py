@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 
@@ -22,16 +23,26 @@ class ModelPrompt(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str = "Hub id (org/name) or a folder") -> None:
+    def __init__(
+        self,
+        title: str,
+        known: dict[str, object] | None = None,
+        placeholder: str = "a name from the models list, a Hub id (org/name) or a folder",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
+        self.known = sorted(known or ())  # offered as completions
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-prompt") as box:
             box.border_title = self.title_text
-            yield Input(placeholder=self.placeholder, id="model-prompt-input")
-            yield Static("enter compares · escape cancels", id="model-prompt-hint")
+            yield Input(
+                placeholder=self.placeholder,
+                id="model-prompt-input",
+                suggester=SuggestFromList(self.known, case_sensitive=False),
+            )
+            yield Static("enter compares · → completes · escape cancels", id="model-prompt-hint")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -20,6 +20,7 @@ from textual.widgets.tree import TreeNode
 from hfbrowse.core.checkpoint.module_tree import ModuleNode, module_tree, repeated_blocks
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
+from hfbrowse.core.errors import as_user_error
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
 from hfbrowse.core.source.init_lines import InitLine
 
@@ -148,7 +149,7 @@ class TensorOrigin(Static):
         try:
             found = init_line(tensor, self.class_name or "", self.model_type)
         except Exception as exc:  # a modeling file we cannot parse: one line, never a traceback
-            self.post_message(OriginFound(token, tensor, None, f"{type(exc).__name__}: {exc}"))
+            self.post_message(OriginFound(token, tensor, None, str(as_user_error(exc))))
             return
         self.post_message(OriginFound(token, tensor, found))
 
@@ -177,78 +178,6 @@ def origin_text(tensor: str, found: InitLine | None, error: str | None = None) -
     text.append("\n")
     text.append(found.text, style="green")
     return text
-
-
-class TensorAnalysis:
-    """Mixed into TensorPane: the module tree (``g``), the origin line and quantised counts.
-
-    Needs the pane to compose a ``#tensor-table`` DataTable, a ``ModuleTreeView``, a
-    ``TensorOrigin`` and a ``#tensor-quant`` Static.
-    """
-
-    analysis_counts: QuantizedCounts | None = None
-    analysis_table: TensorTable | None = None
-
-    def set_analysis(
-        self,
-        table: TensorTable | None,
-        counts: QuantizedCounts | None,
-        class_name: str | None,
-    ) -> None:
-        self.analysis_table, self.analysis_counts = table, counts
-        tree = self.query_one(ModuleTreeView)
-        tree.built_for = None
-        if tree.display and table is not None:
-            tree.show(table, counts)
-        quant = self.query_one("#tensor-quant", Static)
-        quant.update(quant_text(counts))
-        quant.display = bool(counts and counts.scheme)
-
-    def set_head(self, class_name: str | None, model_type: str | None) -> None:
-        self.query_one(TensorOrigin).set_head(class_name, model_type)
-
-    def action_toggle_tree(self) -> None:
-        from textual.widgets import DataTable
-
-        tree = self.query_one(ModuleTreeView)
-        table = self.query_one("#tensor-table", DataTable)
-        show_tree = not tree.display
-        if show_tree and self.analysis_table is None:
-            self.notify("No tensor table yet.")
-            return
-        if show_tree and tree.built_for is not self.analysis_table:
-            tree.show(self.analysis_table, self.analysis_counts)
-        tree.display, table.display = show_tree, not show_tree
-        (tree if show_tree else table).focus()
-
-    def on_data_table_row_highlighted(self, event) -> None:
-        if event.data_table.id == "tensor-table" and event.data_table.has_focus:
-            self._lookup_row(event.data_table, event.cursor_row)
-
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        if event.node.tree.has_focus:
-            self.query_one(TensorOrigin).lookup(tensor_of(event.node.data))
-
-    def on_descendant_focus(self, event) -> None:
-        """Focusing the table or tree shows the origin of what its cursor is on."""
-        from textual.widgets import DataTable
-
-        widget = event.widget
-        if isinstance(widget, DataTable) and widget.id == "tensor-table":
-            self._lookup_row(widget, widget.cursor_row)
-        elif isinstance(widget, ModuleTreeView) and widget.cursor_node is not None:
-            self.query_one(TensorOrigin).lookup(tensor_of(widget.cursor_node.data))
-
-    def on_descendant_blur(self, event) -> None:
-        self.query_one(TensorOrigin).clear()
-
-    def _lookup_row(self, table, row: int) -> None:
-        try:
-            name = str(table.get_row_at(row)[0])
-        except Exception:  # empty or cleared under the cursor
-            self.query_one(TensorOrigin).clear()
-            return
-        self.query_one(TensorOrigin).lookup(name)
 
 
 def quant_text(counts: QuantizedCounts | None) -> Text:

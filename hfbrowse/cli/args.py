@@ -1,0 +1,69 @@
+"""The command line's arguments: the parser, and the checks made before anything is fetched.
+
+Building the parser imports nothing but argparse and the light search constants, so
+``hfbrowse --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from hfbrowse import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hfbrowse",
+        description="Understand a Hugging Face model from a terminal: config, tensors, head"
+        " source, and a console that runs it.",
+    )
+    p.add_argument("model", nargs="?", help="Hub id (gpt2, org/name) or a local folder")
+    p.add_argument("--revision", help="branch, tag or commit of a Hub model")
+    p.add_argument("--head", help="Auto class to show/run, e.g. AutoModelForCausalLM or causallm")
+    p.add_argument("--run", metavar="TEXT", help="run the console once on TEXT")
+    p.add_argument("--device", help="device for the console: cpu, cuda, cuda:1, mps (default auto)")
+    p.add_argument("--dtype", help="dtype for the console (default: the checkpoint's)")
+    p.add_argument("--context", type=int, help="KV-cache context length for the memory estimate")
+    p.add_argument("--batch", type=int, default=1, help="batch size for the memory estimate")
+    p.add_argument("--offline", action="store_true", help="never use the network (HF cache only)")
+    p.add_argument(
+        "--trust-remote-code", action="store_true", help="allow a repo's own code to run"
+    )
+    p.add_argument("--demo", action="store_true", help="open built-in tiny demo models (offline)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--print", dest="print_text", action="store_true", help="print facts as text")
+    out.add_argument("--json", dest="print_json", action="store_true", help="print facts as JSON")
+    p.add_argument(
+        "--yes", action="store_true", help="with --run --print/--json: load .bin or large models"
+    )
+    p.add_argument("--version", action="version", version=f"hfbrowse {__version__}")
+    from hfbrowse.cli.search import add_search_arguments
+
+    add_search_arguments(p)
+    g = p.add_argument_group("reading code and config (with --print/--json)")
+    g.add_argument("--diff-head", metavar="HEAD", help="diff the shown head's source with HEAD's")
+    g.add_argument(
+        "--diff-model", metavar="MODEL", help="diff with the same head of MODEL (id or folder)"
+    )
+    g.add_argument("--diff-config", metavar="MODEL", help="diff config.json with MODEL's")
+    g.add_argument(
+        "--explain-config", action="store_true", help="each config key: docs, type, default"
+    )
+    return p
+
+
+def arguments_error(args: argparse.Namespace) -> str | None:
+    """A one-line problem with the arguments, found before anything is fetched."""
+    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+
+    if args.head is not None and normalise_head(args.head) is None:
+        return f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}"
+    used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
+    if args.explain_config:
+        used.append("explain_config")
+    if used and not (args.print_text or args.print_json):
+        flags = ", ".join("--" + f.replace("_", "-") for f in used)
+        return f"{flags}: only with --print or --json (in the TUI: d, D and the config pane)"
+    if args.diff_head is not None and normalise_head(args.diff_head) is None:
+        return f"unknown head {args.diff_head!r}; try {ALIAS_EXAMPLES}"
+    return None

@@ -1,0 +1,62 @@
+"""The model's header line: ``model_type · architectures · head · parameters`` and its labels.
+
+The TUI draws it above the config tree, ``--print`` prints it and ``--json`` carries it as
+``header_line``: one function, so the front ends cannot disagree (the tests compare them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from hfbrowse.core.formatting import human_count
+from hfbrowse.core.model import ModelFacts
+
+
+@dataclass(frozen=True)
+class HeaderFacts:
+    model_type: str | None
+    architectures: tuple[str, ...]
+    recommended: str | None
+    other_auto_classes: tuple[str, ...]
+    parameters: int | None
+    label: str | None = None  # "demo" models have random weights
+    remote_code: bool = False
+    from_cache: bool = False  # a Hub model read from the local cache (offline)
+
+    @classmethod
+    def of(cls, facts: ModelFacts, parameters: int | None) -> HeaderFacts:
+        heads = facts.heads
+        return cls(
+            model_type=heads.model_type,
+            architectures=tuple(heads.architectures),
+            recommended=heads.recommended,
+            other_auto_classes=tuple(heads.other_auto_classes),
+            parameters=parameters,
+            label=facts.ref.label,
+            remote_code=heads.remote_code,
+            from_cache=facts.offline and not facts.ref.is_local,
+        )
+
+
+def header_line(h: HeaderFacts) -> Text:
+    line = Text()
+    line.append(h.model_type or "no model_type", style="bold cyan")
+    line.append(" · ")
+    line.append(", ".join(h.architectures) or "no architectures", style="bold")
+    line.append(" · ")
+    if h.recommended:
+        line.append(h.recommended, style="bold green")
+    else:
+        others = ", ".join(h.other_auto_classes)
+        line.append(f"no text head{f' ({others})' if others else ''}", style="bold yellow")
+    line.append(" · ")
+    line.append(f"{human_count(h.parameters)} params")
+    if h.label:
+        line.append(f"  [{h.label}: random weights]", style="italic yellow")
+    if h.remote_code:
+        line.append("  [custom code: auto_map]", style="italic red")
+    if h.from_cache:
+        line.append("  [offline: cache]", style="italic yellow")
+    return line

@@ -1,0 +1,296 @@
+"""Every key of the app in one table: the bindings, their ids, the footer labels, the F1 help
+and the command palette's entries all come from here.
+
+Each row has a stable ``id`` (a user keymap can rebind it, as in Textual's ``App.set_keymap``),
+the ``scope`` whose class binds it, and the long description F1 and the palette show. A row with
+no ``keys`` is a palette-only action; a row with no ``action`` is a help-only line that names
+a key a widget handles itself (tab, arrows, enter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+APP = "app"
+MAIN = "main"
+MODELS = "models"
+DIFF = "diff"
+CONFIG_DIFF = "config-diff"
+CLOSE = "close"  # the small modal screens (card, files, help, log)
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    scope: str
+    keys: str  # Textual key names, comma-separated; "" for palette-only actions
+    action: str | None  # the action on the scope's class; None for help-only rows
+    label: str  # the footer's short label
+    help: str  # what F1 and the palette say
+    show: bool = True  # in the footer
+    palette: str | None = None  # the palette's name for it (None: not offered there)
+    priority: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    # -- everywhere ---------------------------------------------------------------------------
+    Key("help", APP, "f1", "help", "Help", "All keys", palette="Help: all keys"),
+    Key("quit", APP, "q", "quit", "Quit", "Quit hfbrowse"),
+    Key(
+        "interrupt",
+        APP,
+        "ctrl+c",
+        "interrupt",
+        "Stop / quit",
+        "Stop a console run; quit when nothing runs",
+        show=False,
+        priority=True,
+    ),
+    Key(
+        "show_log",
+        APP,
+        "",
+        "show_log",
+        "Library log",
+        "Warnings and errors transformers / huggingface_hub logged",
+        palette="Library log",
+    ),
+    # -- the main screen ----------------------------------------------------------------------
+    Key(
+        "search",
+        MAIN,
+        "slash",
+        "search",
+        "Search",
+        "Search / filter models",
+        palette="Search models",
+    ),
+    Key(
+        "zoom",
+        MAIN,
+        "z",
+        "zoom",
+        "Zoom",
+        "Zoom the focused pane (again: restore)",
+        palette="Zoom focused pane",
+    ),
+    Key(
+        "cycle_head",
+        MAIN,
+        "h",
+        "cycle_head",
+        "Head",
+        "Show the next supported head",
+        palette="Cycle head",
+    ),
+    Key(
+        "console",
+        MAIN,
+        "colon",
+        "focus_console",
+        "Console",
+        "Type input for the shown head",
+        palette="Focus console",
+    ),
+    Key(
+        "leave",
+        MAIN,
+        "escape",
+        "leave",
+        "Leave",
+        "Stop a run / leave a text box / restore a zoomed pane",
+        show=False,
+    ),
+    Key(
+        "copy_snippet",
+        MAIN,
+        "y",
+        "copy_snippet",
+        "Copy snippet",
+        "Copy the last run's Python (OSC 52: works over SSH)",
+        show=False,
+        palette="Copy the console's snippet",
+    ),
+    Key(
+        "diff_heads",
+        MAIN,
+        "d",
+        "diff_heads",
+        "Diff",
+        "Diff __init__/forward of two heads or two models",
+        palette="Diff heads",
+    ),
+    Key(
+        "diff_heads_other_model",
+        MAIN,
+        "",
+        "diff_heads_other_model",
+        "Diff with model",
+        "The shown head next to the same head of another Hub id or folder",
+        palette="Diff heads with another model…",
+    ),
+    Key(
+        "diff_config",
+        MAIN,
+        "D",
+        "diff_config",
+        "Config diff",
+        "Diff config.json with another model",
+        show=False,
+        palette="Diff config with…",
+    ),
+    Key(
+        "remote_code",
+        MAIN,
+        "r",
+        "remote_code",
+        "Remote code",
+        "The repo's own .py files as text (auto_map repos; never run)",
+        show=False,
+        palette="Show remote code",
+    ),
+    Key(
+        "compat",
+        MAIN,
+        "k",
+        "compat",
+        "Compat",
+        "Head compatibility: what each head loads, initialises, ignores",
+        palette="Head compatibility",
+    ),
+    Key(
+        "memory",
+        MAIN,
+        "m",
+        "memory",
+        "Memory",
+        "Memory per dtype and KV cache vs free RAM / GPU",
+        palette="Memory estimate",
+    ),
+    Key(
+        "group_tensors",
+        MAIN,
+        "g",
+        "group_tensors",
+        "Modules",
+        "Tensors grouped by module, with the __init__ line",
+        show=False,
+        palette="Group tensors by module",
+    ),
+    Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
+    Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
+    Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
+    Key("palette", MAIN, "", None, "", "ctrl+p: command palette (actions and models)"),
+    # -- the models list (when it has focus) ---------------------------------------------------
+    Key("models.sort", MODELS, "s", "cycle('sort')", "Sort", "Models: cycle the sort order"),
+    Key("models.task", MODELS, "t", "cycle('task')", "Task", "Models: cycle the task filter"),
+    Key(
+        "models.library",
+        MODELS,
+        "l",
+        "cycle('library')",
+        "Library",
+        "Models: cycle the library filter",
+    ),
+    Key("models.view", MODELS, "v", "toggle_view", "Hub/local", "Models: Hub results ↔ local"),
+    Key("models.card", MODELS, "c", "card", "Card", "Models: the highlighted model's card"),
+    Key("models.files", MODELS, "f", "files", "Files", "Models: its files (● cached)"),
+    Key("models.list", MODELS, "down", "focus_list", "List", "Models: into the list", show=False),
+    # -- head diff -----------------------------------------------------------------------------
+    Key("diff.back", DIFF, "escape,d", "back", "Back", "Diff: back to the model"),
+    Key("diff.head", DIFF, "h", "next_head", "Other head", "Diff: compare with the next head"),
+    Key(
+        "diff.layout",
+        DIFF,
+        "u",
+        "toggle_layout",
+        "Unified/side by side",
+        "Diff: unified ↔ side by side",
+    ),
+    Key(
+        "diff.context",
+        DIFF,
+        "c",
+        "toggle_context",
+        "Context",
+        "Diff: whole methods ↔ 3 lines of context",
+    ),
+    Key("diff.swap", DIFF, "s", "swap", "Swap sides", "Diff: swap the two sides"),
+    Key(
+        "diff.other",
+        DIFF,
+        "o",
+        "other_model",
+        "Other model…",
+        "Diff: compare with another model",
+    ),
+    # -- config diff ---------------------------------------------------------------------------
+    Key("config_diff.back", CONFIG_DIFF, "escape,D", "back", "Back", "Config diff: back"),
+    Key(
+        "config_diff.all",
+        CONFIG_DIFF,
+        "a",
+        "toggle_all",
+        "All keys/changes",
+        "Config diff: all keys ↔ changes only",
+    ),
+    Key(
+        "config_diff.other",
+        CONFIG_DIFF,
+        "o",
+        "other_model",
+        "Other model…",
+        "Config diff: compare with another model",
+    ),
+    # -- small screens -------------------------------------------------------------------------
+    Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
+)
+
+_DISPLAY = {"slash": "/", "colon": ":", "escape": "esc", "ctrl+c": "ctrl+c"}
+
+
+def bindings(scope: str, *, extra_keys: str = "") -> list[Binding]:
+    """The Textual bindings of one scope (``extra_keys`` adds keys to every row, e.g. the
+    key that opened a small screen also closes it)."""
+    out = []
+    for key in KEYS:
+        if key.scope != scope or not key.keys or key.action is None:
+            continue
+        keys = key.keys + (f",{extra_keys}" if extra_keys else "")
+        out.append(
+            Binding(
+                keys,
+                key.action,
+                key.label,
+                show=key.show,
+                id=key.id,
+                tooltip=key.help,
+                priority=key.priority,
+            )
+        )
+    return out
+
+
+def display_keys(keys: str) -> str:
+    return " / ".join(_DISPLAY.get(k, k) for k in keys.split(","))
+
+
+def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(keys, what they do) for F1: bound keys first, then help-only lines."""
+    rows = [
+        (display_keys(k.keys), k.help)
+        for k in KEYS
+        if k.scope in scopes and k.keys and k.action is not None
+    ]
+    for k in KEYS:
+        if k.scope in scopes and k.action is None:
+            keys, _, what = k.help.partition(": ")
+            rows.append((keys, what))
+    return rows
+
+
+def palette_entries() -> list[Key]:
+    """The actions the command palette offers, in table order."""
+    return [k for k in KEYS if k.palette is not None and k.action is not None]

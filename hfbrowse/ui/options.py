@@ -1,0 +1,22 @@
+"""How the app was started, as one frozen value the screens and panes are given (never read
+back from the app object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hfbrowse.core.hub.search import SearchQuery
+from hfbrowse.core.model_ref import ModelRef
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    models: tuple[ModelRef, ...] = ()  # the models pane's given entries (MODEL, --demo)
+    start: ModelRef | None = None  # opened first; None: the models list fills the screen
+    head: str | None = None  # --head: pinned for every model that supports it
+    offline: bool = False
+    run_text: str | None = None  # --run: run once when the head is shown
+    device: str | None = None
+    dtype: str | None = None
+    trust_remote_code: bool = False
+    search: SearchQuery | None = None  # --search: the list opens with this query run
