@@ -6,29 +6,23 @@ offline; weights are listed, never downloaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.hub.files import RepoFiles, list_files
-from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui import keys
+from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
 ORIGINS = {"hub": "listed by the Hub", "cache": "the cached snapshot (offline)", "folder": "local"}
 
 
-class RepoFilesScreen(ModalScreen[None]):
+class RepoFilesScreen(RepoViewScreen):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.CLOSE, extra_keys="f")
     DEFAULT_CSS = """
     RepoFilesScreen { align: center middle; }
@@ -40,25 +34,13 @@ class RepoFilesScreen(ModalScreen[None]):
     RepoFilesScreen #files-table { height: 1fr; }
     """
 
-    @dataclass
-    class _Loaded(Message):
-        files: RepoFiles
-
-    @dataclass
-    class _Failed(Message):
-        error: HFBrowseError
-
-    def __init__(self, ref: ModelRef, gateway: HubGateway) -> None:
-        super().__init__()
-        self.ref = ref
-        self.gateway = gateway
-        self.files: RepoFiles | None = None
+    STATUS_ID = "files-status"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="files-body") as body:
             body.border_title = f"files — {self.ref.display}"
             body.border_subtitle = "● cached · escape closes"
-            yield Static(f"listing the files of {self.ref.display} …", id="files-status")
+            yield Static(Text(f"listing the files of {self.ref.display} …"), id="files-status")
             yield DataTable(id="files-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -68,19 +50,13 @@ class RepoFilesScreen(ModalScreen[None]):
         table.add_column("size", key="size")
         table.add_column("", key="kind")
         table.focus()
-        self._load(self.ref)
+        super().on_mount()
 
-    @work(thread=True, exclusive=True, group="repo-files", exit_on_error=False)
-    def _load(self, ref: ModelRef) -> None:
-        gateway = self.gateway
-        try:
-            self.post_message(self._Loaded(list_files(ref, gateway)))
-        except Exception as exc:
-            self.post_message(self._Failed(as_user_error(exc)))
+    def fetch(self) -> RepoFiles:
+        return list_files(self.ref, self.gateway)
 
-    @on(_Loaded)
-    def _loaded(self, msg: _Loaded) -> None:
-        files = self.files = msg.files
+    def draw(self, files: RepoFiles) -> None:
+        self.files = files
         table = self.query_one("#files-table", DataTable)
         for f in files.files:
             kind = "weights" if f.is_weights else ("lfs" if f.lfs else "")
@@ -96,10 +72,4 @@ class RepoFilesScreen(ModalScreen[None]):
             f" · cached {files.cached_count} ({human_bytes(files.cached_bytes)})"
             f" · {ORIGINS.get(files.origin, files.origin)}"
         )
-        self.query_one("#files-status", Static).update(summary)
-
-    @on(_Failed)
-    def _failed(self, msg: _Failed) -> None:
-        status = self.query_one("#files-status", Static)
-        status.add_class("-error")
-        status.update(str(msg.error))
+        self.query_one("#files-status", Static).update(Text(summary))
