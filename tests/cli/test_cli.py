@@ -11,8 +11,7 @@ import pytest
 
 from hfbrowse.cli.entry import main
 from hfbrowse.core.model_ref import ModelRef
-from tests.support.ui import settle, text_of
-from tests.ui.test_main_screen import make_app
+from tests.support.ui import open_app, settle, text_of
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -49,7 +48,7 @@ async def test_screen_and_print_agree(fixtures, gateway, capsys):
     folder = fixtures["tiny-bert-ner"]
     _, out, _ = run_cli(capsys, str(folder), "--json")
     doc = json.loads(out)
-    app = make_app(ModelRef("local", str(folder)), gateway)
+    app = open_app(ModelRef("local", str(folder)), gateway)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         header = " ".join(text_of(app, "#model-header").split())

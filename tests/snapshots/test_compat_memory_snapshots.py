@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.ui import settle
-from tests.ui.test_compat_memory_tree import FIXED_MACHINE, app_for
+from tests.support.machine import FIXED_MACHINE
+from tests.support.ui import open_app, settle
 
 SIZE = (120, 40)
 
@@ -23,7 +23,7 @@ def test_compat_view(snap_compare, fixtures, clean_cache):
         await pilot.press("k")
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
 
-    app = app_for(fixtures["tiny-bert-mlm"], "AutoModelForSequenceClassification")
+    app = open_app(fixtures["tiny-bert-mlm"], head="AutoModelForSequenceClassification")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
@@ -35,7 +35,7 @@ def test_compat_view_zoomed(snap_compare, fixtures, clean_cache):
         await pilot.press("z")
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
 
-    app = app_for(fixtures["tiny-bert-base"], "AutoModelForMaskedLM")
+    app = open_app(fixtures["tiny-bert-base"], head="AutoModelForMaskedLM")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
@@ -45,7 +45,7 @@ def test_memory_view(snap_compare, fixtures, clean_cache):
         await pilot.press("m")
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
 
-    assert snap_compare(app_for(fixtures["sparse-70b"]), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["sparse-70b"]), terminal_size=SIZE, run_before=run_before)
 
 
 def test_module_tree(snap_compare, fixtures, clean_cache):
@@ -58,4 +58,4 @@ def test_module_tree(snap_compare, fixtures, clean_cache):
         await pilot.pause(0.3)
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
 
-    assert snap_compare(app_for(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)

@@ -7,18 +7,11 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.config import ConfigTree
-from tests.support.ui import new_app, settle
+from tests.support.ui import open_app, settle
 
 SIZE = (120, 40)
 OFFLINE = HubGateway(offline=True)
-
-
-def app_for(fixtures, name: str) -> HFBrowseApp:
-    ref = ModelRef("local", str(fixtures[name]))
-    return new_app(models=[ref], start=ref, gateway=OFFLINE)
 
 
 def test_config_key_explained(snap_compare, fixtures, clean_cache):
@@ -30,7 +23,7 @@ def test_config_key_explained(snap_compare, fixtures, clean_cache):
         await pilot.press(*["down"] * line)
         await settle(pilot, idle=0.3)
 
-    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
 
 
 def test_head_diff_unified(snap_compare, fixtures, clean_cache):
@@ -39,7 +32,7 @@ def test_head_diff_unified(snap_compare, fixtures, clean_cache):
         await pilot.press("d")
         await settle(pilot, idle=0.3)
 
-    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
 
 
 def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache):
@@ -52,7 +45,7 @@ def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache):
         await pilot.press("u")
         await settle(pilot, idle=0.3)
 
-    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
 
 
 def test_config_diff(snap_compare, fixtures, clean_cache):
@@ -64,8 +57,8 @@ def test_config_diff(snap_compare, fixtures, clean_cache):
         await pilot.press("enter")
         await settle(pilot, idle=0.3)
 
-    assert snap_compare(app_for(fixtures, "tiny-gpt2"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
 
 
 def test_remote_code(snap_compare, fixtures, clean_cache):
-    assert snap_compare(app_for(fixtures, "remote-code"), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(open_app(fixtures["remote-code"]), terminal_size=SIZE, run_before=settle)

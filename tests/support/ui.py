@@ -51,3 +51,16 @@ def new_app(*, gateway=None, models=(), start=None, **options):
 
     launch = LaunchOptions(models=tuple(models), start=start, **options)
     return HFBrowseApp(launch, gateway=gateway)
+
+
+def open_app(target, gateway=None, **options):
+    """The app opened on one model: a ModelRef, or a folder (a local model). Without a
+    gateway it runs offline, as a folder needs no Hub."""
+    from pathlib import Path
+
+    from hfbrowse.core.hub.gateway import HubGateway
+    from hfbrowse.core.model_ref import ModelRef
+
+    ref = target if isinstance(target, ModelRef) else ModelRef("local", str(Path(target)))
+    gateway = gateway if gateway is not None else HubGateway(offline=True)
+    return new_app(models=[ref], start=ref, gateway=gateway, **options)

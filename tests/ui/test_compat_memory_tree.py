@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
 
-from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.memory import DeviceMemory, MachineMemory
-from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
 from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView, TensorOrigin
-from tests.support.ui import new_app, settle
-
-GiB = 1024**3
-FIXED_MACHINE = MachineMemory((DeviceMemory("RAM", 16 * GiB, 32 * GiB),), "no GPU seen")
+from tests.support.machine import FIXED_MACHINE
+from tests.support.ui import open_app, settle
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +20,8 @@ def fixed_machine(monkeypatch):
     monkeypatch.setattr("hfbrowse.core.memory.machine_memory", lambda: FIXED_MACHINE)
 
 
-def app_for(folder: Path, head: str | None = None) -> HFBrowseApp:
-    ref = ModelRef("local", str(folder))
-    return new_app(models=[ref], start=ref, head=head, gateway=HubGateway(offline=True))
-
-
 async def test_compat_view_toggles_and_fills(fixtures):
-    app = app_for(fixtures["tiny-bert-mlm"], "AutoModelForSequenceClassification")
+    app = open_app(fixtures["tiny-bert-mlm"], head="AutoModelForSequenceClassification")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         screen = app.screen
@@ -54,7 +42,7 @@ async def test_compat_view_toggles_and_fills(fixtures):
 
 
 async def test_memory_view_follows_context_and_batch(fixtures):
-    app = app_for(fixtures["sparse-70b"])
+    app = open_app(fixtures["sparse-70b"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         await pilot.press("m")
@@ -74,7 +62,7 @@ async def test_memory_view_follows_context_and_batch(fixtures):
 
 
 async def test_memory_uses_head_parameters_once_compat_is_known(fixtures):
-    app = app_for(fixtures["tiny-bert-mlm"], "AutoModelForSequenceClassification")
+    app = open_app(fixtures["tiny-bert-mlm"], head="AutoModelForSequenceClassification")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         await pilot.press("m")
@@ -93,7 +81,7 @@ async def test_memory_uses_head_parameters_once_compat_is_known(fixtures):
 
 
 async def test_module_tree_and_init_line(fixtures):
-    app = app_for(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         await pilot.press("g")
@@ -118,7 +106,7 @@ async def test_module_tree_and_init_line(fixtures):
 
 
 async def test_table_row_shows_init_line(fixtures):
-    app = app_for(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         table = app.screen.query_one("#tensor-table", DataTable)
@@ -132,7 +120,7 @@ async def test_table_row_shows_init_line(fixtures):
 
 
 async def test_quantised_checkpoint_line(tmp_path):
-    from tests.core.test_quantization import GPTQ, write_checkpoint
+    from tests.support.checkpoints import GPTQ, write_checkpoint
 
     folder = write_checkpoint(
         tmp_path / "gptq", GPTQ, {"quant_method": "gptq", "bits": 4, "group_size": 32}
@@ -140,7 +128,7 @@ async def test_quantised_checkpoint_line(tmp_path):
     config = json.loads((folder / "config.json").read_text())
     config.update(hidden_size=64, num_attention_heads=4, num_hidden_layers=1, vocab_size=10)
     (folder / "config.json").write_text(json.dumps(config))
-    app = app_for(folder)
+    app = open_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         quant = app.screen.query_one("#tensor-quant")
@@ -154,7 +142,7 @@ async def test_quantised_checkpoint_line(tmp_path):
 async def test_help_lists_the_keys(fixtures):
     from hfbrowse.ui.screens.help import HelpScreen
 
-    app = app_for(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         await pilot.press("f1")

@@ -9,10 +9,9 @@ from rich.console import Console
 
 from hfbrowse.core.console import preflight
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.console import ConsoleEntry, ConsolePane
 from hfbrowse.ui.screens.confirm import ConfirmScreen
-from tests.support.ui import new_app, settle
+from tests.support.ui import open_app, settle
 
 EXPECTED = {
     "tiny-gpt2": ("Hello world", "tokens/s"),
@@ -24,11 +23,6 @@ EXPECTED = {
     "tiny-t5": ("translate: hello", "ran in"),
     "tiny-bart": ("summarize: hello", "ran in"),
 }
-
-
-def _app(folder, **kwargs) -> HFBrowseApp:
-    ref = ModelRef("local", str(folder))
-    return new_app(models=[ref], start=ref, **kwargs)
 
 
 def plain(renderable) -> str:
@@ -57,7 +51,7 @@ async def submit(pilot, text: str, *, type_it: bool = False) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 async def test_every_head_runs_from_the_console(name, fixtures):
     text, expected = EXPECTED[name]
-    app = _app(fixtures[name])
+    app = open_app(fixtures[name])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await submit(pilot, text, type_it=name == "tiny-bert-mlm")
@@ -69,7 +63,7 @@ async def test_every_head_runs_from_the_console(name, fixtures):
 
 
 async def test_history_set_and_snippet_commands(fixtures):
-    app = _app(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one(ConsolePane)
@@ -97,7 +91,7 @@ async def test_history_set_and_snippet_commands(fixtures):
 
 
 async def test_y_copies_the_snippet_of_the_last_run(fixtures):
-    app = _app(fixtures["tiny-distilbert-sst"])
+    app = open_app(fixtures["tiny-distilbert-sst"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("y")
@@ -124,7 +118,7 @@ async def _start_long_generation(pilot, app) -> ConsolePane:
 
 @pytest.mark.parametrize("key", ["escape", "ctrl+c"])
 async def test_escape_and_ctrl_c_stop_a_generation(key, fixtures):
-    app = _app(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = await _start_long_generation(pilot, app)
@@ -142,7 +136,7 @@ async def test_escape_and_ctrl_c_stop_a_generation(key, fixtures):
 
 async def test_memory_confirmation_modal(fixtures, monkeypatch):
     monkeypatch.setattr(preflight, "free_memory", lambda device: (1000, "available RAM"))
-    app = _app(fixtures["tiny-bert-base"])
+    app = open_app(fixtures["tiny-bert-base"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one(ConsolePane)
@@ -159,7 +153,7 @@ async def test_memory_confirmation_modal(fixtures, monkeypatch):
 
 
 async def test_bin_only_asks_then_runs(fixtures):
-    app = _app(fixtures["bin-only"])
+    app = open_app(fixtures["bin-only"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await submit(pilot, "a [MASK] b")
@@ -178,7 +172,7 @@ async def test_remote_code_model_says_why(fixtures, tmp_path, monkeypatch):
 
     marker = tmp_path / "marker"
     monkeypatch.setenv(REMOTE_CODE_MARKER_ENV, str(marker))
-    app = _app(fixtures["remote-code"])
+    app = open_app(fixtures["remote-code"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await submit(pilot, "hello")
@@ -187,7 +181,7 @@ async def test_remote_code_model_says_why(fixtures, tmp_path, monkeypatch):
 
 
 async def test_run_option_fills_and_runs_once_at_start(fixtures):
-    app = _app(fixtures["tiny-bert-ner"], run_text="Ada lives in Rome")
+    app = open_app(fixtures["tiny-bert-ner"], run_text="Ada lives in Rome")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one(ConsolePane)
@@ -199,7 +193,7 @@ async def test_run_option_fills_and_runs_once_at_start(fixtures):
 
 
 async def test_empty_input_is_a_message(fixtures):
-    app = _app(fixtures["tiny-gpt2"])
+    app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await submit(pilot, "   ")
@@ -217,7 +211,7 @@ async def test_hub_model_downloads_only_when_run_with_progress(fixtures, gateway
         if isinstance(message, RunProgress):
             seen.append(message.label)
 
-    app = new_app(models=[ref], start=ref, gateway=gateway)
+    app = open_app(ref, gateway)
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await settle(pilot)
         assert hub.weight_bytes_sent() == 0  # drawing the panes reads headers only

@@ -9,7 +9,6 @@ from textual.widgets import Input, Static
 
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.demo.fixtures import REMOTE_CODE_MARKER
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.config import ConfigPane, ConfigTree
 from hfbrowse.ui.panes.source import SourcePane
 from hfbrowse.ui.screens.config_diff import ConfigDiffScreen
@@ -17,11 +16,7 @@ from hfbrowse.ui.screens.diff import DiffScreen
 from hfbrowse.ui.screens.main import MainScreen
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
 from tests.support.models import hub_id
-from tests.support.ui import new_app, plain, settle
-
-
-def make_app(ref: ModelRef, gateway) -> HFBrowseApp:
-    return new_app(models=[ref], start=ref, gateway=gateway)
+from tests.support.ui import open_app, plain, settle
 
 
 def static_text(screen, selector: str) -> str:
@@ -33,7 +28,7 @@ def local(fixtures, name: str) -> ModelRef:
 
 
 async def test_config_keys_marked_and_explained(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = pilot.app.screen.query_one(ConfigPane)
         assert pane.explanation is not None and pane.explanation.config_class == "GPT2Config"
@@ -52,7 +47,7 @@ async def test_config_keys_marked_and_explained(fixtures, gateway):
 
 
 async def test_unknown_keys_flagged(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-t5"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-t5"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         tree = pilot.app.screen.query_one(ConfigTree)
         labels = {n.data.key: n.label.plain for n in tree.root.children}
@@ -61,7 +56,7 @@ async def test_unknown_keys_flagged(fixtures, gateway):
 
 
 async def test_head_diff_screen_keys(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
@@ -100,7 +95,7 @@ async def test_head_diff_screen_keys(fixtures, gateway):
 
 
 async def test_head_diff_bad_other_model_is_one_line(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
@@ -111,7 +106,7 @@ async def test_head_diff_bad_other_model_is_one_line(fixtures, gateway):
 
 
 async def test_config_diff_screen(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("D")
         await pilot.pause()
@@ -134,7 +129,7 @@ async def test_config_diff_screen(fixtures, gateway):
 
 async def test_remote_code_shown_not_run(gateway, hub):
     ref = ModelRef("hub", hub_id("remote-code"))
-    async with make_app(ref, gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(ref, gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = pilot.app.screen.query_one(SourcePane)
         assert pane.showing_remote
@@ -154,7 +149,7 @@ async def test_remote_code_shown_not_run(gateway, hub):
 
 
 async def test_palette_action_diff_with_another_model(fixtures, gateway):
-    async with make_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
+    async with open_app(local(fixtures, "tiny-gpt2"), gateway).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.app.screen.run_action("diff_heads_other_model")
         await pilot.pause()

@@ -9,19 +9,14 @@ import textwrap
 from textual.widgets import DataTable, Input
 
 from hfbrowse.core.model_ref import ModelRef
-from hfbrowse.ui.app import HFBrowseApp
 from hfbrowse.ui.panes.config import ConfigTree
 from hfbrowse.ui.screens.main import MainScreen
 from tests.support.models import hub_id
-from tests.support.ui import new_app, settle, text_of
-
-
-def make_app(ref: ModelRef, gateway, **kwargs) -> HFBrowseApp:
-    return new_app(models=[ref], start=ref, gateway=gateway, **kwargs)
+from tests.support.ui import new_app, open_app, settle, text_of
 
 
 async def test_open_local_model_shows_all_three_panes(fixtures, gateway):
-    app = make_app(ModelRef("local", str(fixtures["tiny-gpt2"])), gateway)
+    app = open_app(ModelRef("local", str(fixtures["tiny-gpt2"])), gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -39,7 +34,7 @@ async def test_open_local_model_shows_all_three_panes(fixtures, gateway):
 
 
 async def test_open_hub_model_and_cycle_heads(gateway):
-    app = make_app(ModelRef("hub", hub_id("tiny-t5")), gateway)
+    app = open_app(ModelRef("hub", hub_id("tiny-t5")), gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -55,14 +50,14 @@ async def test_open_hub_model_and_cycle_heads(gateway):
 
 async def test_head_option_from_cli(fixtures, gateway):
     ref = ModelRef("local", str(fixtures["tiny-bert-mlm"]))
-    app = make_app(ref, gateway, head="AutoModelForTokenClassification")
+    app = open_app(ref, gateway, head="AutoModelForTokenClassification")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "BertForTokenClassification" in text_of(app, "#source-title")
 
 
 async def test_filter_zoom_focus(fixtures, gateway):
-    app = make_app(ModelRef("local", str(fixtures["tiny-bert-base"])), gateway)
+    app = open_app(ModelRef("local", str(fixtures["tiny-bert-base"])), gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -105,11 +100,11 @@ async def test_errors_stay_in_their_pane(fixtures, gateway):
 
 
 async def test_unknown_hub_model_and_config_only(fixtures, gateway):
-    app = make_app(ModelRef("hub", hub_id("nope")), gateway)
+    app = open_app(ModelRef("hub", hub_id("nope")), gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "no such model" in text_of(app, "#model-header")
-    app = make_app(ModelRef("local", str(fixtures["config-only"])), gateway)
+    app = open_app(ModelRef("local", str(fixtures["config-only"])), gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         totals = text_of(app, "#tensor-totals")
@@ -129,7 +124,7 @@ async def test_newer_selection_wins(fixtures, gateway):
 
 
 async def test_help_and_narrow_layout(fixtures, gateway):
-    app = make_app(ModelRef("local", str(fixtures["tiny-gpt2"])), gateway)
+    app = open_app(ModelRef("local", str(fixtures["tiny-gpt2"])), gateway)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
