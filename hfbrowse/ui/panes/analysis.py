@@ -1,15 +1,17 @@
-"""The centre pane's analysis views, shown in the config pane's place: head compatibility (``k``)
-and memory (``m``).
+"""The centre pane's analysis views, in the config pane's place: compatibility (``k``), memory
+(``m``).
 
-Compatibility imports torch (each head is built on the meta device), so it runs only once
-asked for, in a worker this pane owns that posts one message per head; results for a model no
-longer shown are dropped by token. Memory is arithmetic; the machine's free memory is measured
-in a worker (asking CUDA is slow the first time).
+Its views are mounted the first time ``k`` or ``m`` asks for one (the first frame needs neither
+them nor their modules). Compatibility imports torch (each head is built on the meta device),
+so it runs only once asked for, in a worker this pane owns that posts one message per head;
+results for a model no longer shown are dropped by token. Memory is arithmetic; the machine's
+free memory is measured in a worker (asking CUDA is slow the first time).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,12 +22,14 @@ from textual.worker import get_current_worker
 
 from hfbrowse.core.checkpoint.tensors import SOURCE_HEADERS
 from hfbrowse.core.errors import HFBrowseError, as_user_error
-from hfbrowse.core.heads.compat_results import HeadCompat
-from hfbrowse.core.memory import MachineMemory, head_parameters_source
-from hfbrowse.core.model import Checkpoint, ModelFacts
 from hfbrowse.ui.opened_model import OpenedModel
-from hfbrowse.ui.widgets.compat_view import CompatView
-from hfbrowse.ui.widgets.memory_view import MemoryInputs, MemoryView
+
+if TYPE_CHECKING:
+    from hfbrowse.core.heads.compat_results import HeadCompat
+    from hfbrowse.core.memory import MachineMemory
+    from hfbrowse.core.model import Checkpoint, ModelFacts
+    from hfbrowse.ui.widgets.compat_view import CompatView
+    from hfbrowse.ui.widgets.memory_view import MemoryView
 
 
 class AnalysisPane(Vertical):
@@ -73,22 +77,30 @@ class AnalysisPane(Vertical):
         self._compat_for: int | None = None  # the token compatibility was computed for
 
     def compose(self) -> ComposeResult:
-        with ContentSwitcher(initial=self.COMPAT, id="analysis-switcher"):
-            yield CompatView(id=self.COMPAT)
-            yield MemoryView(id=self.MEMORY)
+        yield from ()  # the views are mounted on first use (open_view)
+
+    @property
+    def mounted_views(self) -> bool:
+        return bool(self.query(ContentSwitcher))
 
     @property
     def compat(self) -> CompatView:
+        from hfbrowse.ui.widgets.compat_view import CompatView
+
         return self.query_one(CompatView)
 
     @property
     def memory(self) -> MemoryView:
+        from hfbrowse.ui.widgets.memory_view import MemoryView
+
         return self.query_one(MemoryView)
 
     @property
     def current_view(self) -> str | None:
         """The view on screen; None while the pane is hidden."""
-        return self.query_one(ContentSwitcher).current if self.display else None
+        if not self.display or not self.mounted_views:
+            return None
+        return self.query_one(ContentSwitcher).current
 
     # -- what is shown ---------------------------------------------------------------------
     def show(self, opened: OpenedModel) -> None:
@@ -98,12 +110,26 @@ class AnalysisPane(Vertical):
             self.compat_results = {}
             self._compat_for = None
             self.workers.cancel_group(self, "compat")
-            self.compat.show_message("waiting for the safetensors headers …")
-            self.memory.show_message("waiting for the safetensors headers …")
-        self.compat.set_shown(opened.head)
-        self._refresh()
+            if self.mounted_views:
+                self._waiting()
+        if self.mounted_views:
+            self.compat.set_shown(opened.head)
+            self._refresh()
 
-    def open_view(self, view: str) -> None:
+    def _waiting(self) -> None:
+        self.compat.show_message("waiting for the safetensors headers …")
+        self.memory.show_message("waiting for the safetensors headers …")
+
+    async def open_view(self, view: str) -> None:
+        if not self.mounted_views:
+            from hfbrowse.ui.widgets.compat_view import CompatView
+            from hfbrowse.ui.widgets.memory_view import MemoryView
+
+            views = (CompatView(id=self.COMPAT), MemoryView(id=self.MEMORY))
+            await self.mount(ContentSwitcher(*views, initial=view, id="analysis-switcher"))
+            self._waiting()
+            if self.opened is not None:
+                self.compat.set_shown(self.opened.head)
         self.query_one(ContentSwitcher).current = view
         self.border_title = self.TITLES[view]
         self.display = True
@@ -193,6 +219,9 @@ class AnalysisPane(Vertical):
 
     # -- memory --------------------------------------------------------------------------------
     def _draw_memory(self) -> None:
+        from hfbrowse.core.memory import head_parameters_source
+        from hfbrowse.ui.widgets.memory_view import MemoryInputs
+
         opened = self.opened
         if opened is None or opened.facts is None or opened.checkpoint is None:
             return

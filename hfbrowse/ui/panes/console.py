@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -21,17 +21,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, ProgressBar, Static
 
-from hfbrowse.core.checkpoint.tensors import TensorTable
-from hfbrowse.core.console.commands import REPLY_CLEAR, ConsoleState, run_command, split_input
-from hfbrowse.core.console.errors import RunCancelled
-from hfbrowse.core.console.results import RunResult
-from hfbrowse.core.console.runner import (
-    NeedsConfirmation,
-    RunHooks,
-    RunRequest,
-    run,
-    runnable_head,
-)
 from hfbrowse.core.console.settings import (
     GenerationSettings,
     apply_overrides,
@@ -41,8 +30,6 @@ from hfbrowse.core.console.settings import (
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model import ModelFacts
-from hfbrowse.render import console_results as render
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
@@ -52,8 +39,22 @@ from hfbrowse.ui.panes.console_messages import (
     RunProgress,
     RunStreamed,
 )
-from hfbrowse.ui.screens.confirm import ConfirmScreen
 from hfbrowse.ui.widgets.console_input import ConsoleInput
+
+if TYPE_CHECKING:
+    from hfbrowse.core.checkpoint.tensors import TensorTable
+    from hfbrowse.core.console.commands import ConsoleState
+    from hfbrowse.core.console.results import RunResult
+    from hfbrowse.core.console.runner import RunRequest
+    from hfbrowse.core.model import ModelFacts
+
+
+def _render():
+    """The console's renderers, imported when the first thing is written: they import every
+    head module and the syntax highlighter, which the first frame does not need."""
+    from hfbrowse.render import console_results
+
+    return console_results
 
 MAX_ENTRIES = 60
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
@@ -78,7 +79,7 @@ class ConsolePane(Vertical, can_focus=False):
         super().__init__(**kwargs)
         self.options = options
         self.gateway = gateway
-        self.state = ConsoleState()
+        self._state: ConsoleState | None = None
         self.facts: ModelFacts | None = None
         self.head: str | None = None
         self.table: TensorTable | None = None  # the shown checkpoint's (memory estimate)
@@ -108,12 +109,21 @@ class ConsolePane(Vertical, can_focus=False):
         self.write(Text("The console runs the shown head on typed input (/help).", style="dim"))
 
     @property
+    def state(self) -> ConsoleState:
+        """What console commands read and change (made on first use: it imports the session)."""
+        if self._state is None:
+            from hfbrowse.core.console.commands import ConsoleState
+
+            self._state = ConsoleState()
+        return self._state
+
+    @property
     def busy(self) -> bool:
-        return self.state.busy
+        return self._state is not None and self._state.busy
 
     @property
     def last_result(self) -> RunResult | None:
-        return self.state.last_result
+        return self._state.last_result if self._state is not None else None
 
     # -- what is shown -------------------------------------------------------------------------
     def show(self, opened: OpenedModel) -> None:
@@ -169,7 +179,7 @@ class ConsolePane(Vertical, can_focus=False):
     def _update_entry(self, *parts: RenderableType) -> None:
         if self._entry is not None:
             self._entry.styles.min_height = None  # drop lines reserved while streaming
-            self._entry.update(Group(render.prompt_line(self._prompt), *parts))
+            self._entry.update(Group(_render().prompt_line(self._prompt), *parts))
             self.query_one("#console-log", VerticalScroll).scroll_end(animate=False)
             self._stream_lines = 0
 
@@ -192,7 +202,7 @@ class ConsolePane(Vertical, can_focus=False):
         entry = self._entry
         if entry is None:
             return
-        prompt = render.prompt_line(self._prompt)
+        prompt = _render().prompt_line(self._prompt)
         width = max(entry.content_region.width, 1)
         lines = len(prompt.wrap(self.app.console, width)) + len(text.wrap(self.app.console, width))
         relayout = lines > self._stream_lines
@@ -214,6 +224,8 @@ class ConsolePane(Vertical, can_focus=False):
         box = self.query_one(ConsoleInput)
         box.remember(text)
         box.value = ""
+        from hfbrowse.core.console.commands import REPLY_CLEAR, run_command, split_input
+
         what, rest = split_input(text)
         if what == "run":
             self.start_run(rest)
@@ -224,10 +236,12 @@ class ConsolePane(Vertical, can_focus=False):
             for entry in self.query("#console-log > *"):
                 entry.remove()
             return
-        self.write(render.command_reply(reply))
+        self.write(_render().command_reply(reply))
         self.draw_settings()
 
     def start_run(self, text: str, confirmed: frozenset[str] = frozenset()) -> None:
+        from hfbrowse.core.console.runner import RunRequest, runnable_head
+
         if self.busy:
             self.app.notify("A run is in progress: Escape stops it.", severity="warning")
             return
@@ -243,7 +257,7 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._prompt = text
         self._run_head = head
-        self._entry = self.write(render.prompt_line(text))
+        self._entry = self.write(_render().prompt_line(text))
         settings = self.settings() if head == self.head else None
         if settings is not None and settings.streams:
             self._reserve_stream_lines(settings)
@@ -273,6 +287,9 @@ class ConsolePane(Vertical, can_focus=False):
         table: TensorTable | None,
         cancel: threading.Event,
     ) -> None:
+        from hfbrowse.core.console.errors import RunCancelled
+        from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, run
+
         hooks = RunHooks(
             cancel=cancel,
             progress=lambda label, done, total: self.post_message(
@@ -310,7 +327,7 @@ class ConsolePane(Vertical, can_focus=False):
         if msg.run_id == self.run_id:
             self._hide_progress()
             continuation = self._run_head != "AutoModelForSeq2SeqLM"
-            self._stream_into_entry(render.streaming(self._prompt, msg.text, continuation))
+            self._stream_into_entry(_render().streaming(self._prompt, msg.text, continuation))
 
     @on(RunFinished)
     def _finished(self, msg: RunFinished) -> None:
@@ -319,9 +336,9 @@ class ConsolePane(Vertical, can_focus=False):
         self._done()
         result = msg.result
         self.state.last_result = result
-        parts: list[RenderableType] = [render.render_output(result), *render.notices(result)]
+        parts: list[RenderableType] = [_render().render_output(result), *_render().notices(result)]
         if self.show_timings:
-            parts.append(render.timing_line(result))
+            parts.append(_render().timing_line(result))
         self._update_entry(*parts)
         self.draw_settings()
 
@@ -353,6 +370,8 @@ class ConsolePane(Vertical, can_focus=False):
                 self._launch(request, self.facts)
 
         questions = [a.question for a in msg.asks]
+        from hfbrowse.ui.screens.confirm import ConfirmScreen
+
         self.app.push_screen(ConfirmScreen("Load this model?", questions), answered)
 
     def _done(self) -> None:

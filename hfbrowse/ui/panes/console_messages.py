@@ -8,13 +8,14 @@ draws, queued updates of the same run collapse into the newest one (toolong's pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
 
-from hfbrowse.core.console.preflight import Confirmation
-from hfbrowse.core.console.results import RunResult
-from hfbrowse.core.console.runner import RunRequest
+if TYPE_CHECKING:  # the messages are made on worker paths, which import these
+    from hfbrowse.core.console.preflight import Confirmation
+    from hfbrowse.core.console.results import RunResult
+    from hfbrowse.core.console.runner import RunRequest
 
 
 @dataclass

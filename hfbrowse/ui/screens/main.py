@@ -244,13 +244,13 @@ class MainScreen(Screen):
             self.minimize()
 
     # -- views of the opened model ---------------------------------------------------------
-    def action_compat(self) -> None:
-        self._toggle_analysis(AnalysisPane.COMPAT)
+    async def action_compat(self) -> None:
+        await self._toggle_analysis(AnalysisPane.COMPAT)
 
-    def action_memory(self) -> None:
-        self._toggle_analysis(AnalysisPane.MEMORY)
+    async def action_memory(self) -> None:
+        await self._toggle_analysis(AnalysisPane.MEMORY)
 
-    def _toggle_analysis(self, view: str) -> None:
+    async def _toggle_analysis(self, view: str) -> None:
         """``k``/``m`` show an analysis view in the config pane's place; again: the config."""
         if self.maximized is not None:
             self.minimize()
@@ -259,8 +259,8 @@ class MainScreen(Screen):
             analysis.display, config.display = False, True
             self.query_one("#config-tree").focus()
             return
-        analysis.open_view(view)
         analysis.display, config.display = True, False
+        await analysis.open_view(view)
 
     def action_group_tensors(self) -> None:
         self.query_one(TensorPane).toggle_tree()

@@ -9,6 +9,7 @@ worker, debounced, so moving the cursor never waits on a parse.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -18,11 +19,13 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from hfbrowse.core.checkpoint.module_tree import ModuleNode, module_tree, repeated_blocks
-from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
 from hfbrowse.core.errors import as_user_error
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
-from hfbrowse.core.source.init_lines import InitLine
+
+if TYPE_CHECKING:
+    from hfbrowse.core.checkpoint.quantization import QuantizedCounts
+    from hfbrowse.core.source.init_lines import InitLine
 
 ORIGIN_DEBOUNCE_S = 0.12
 
