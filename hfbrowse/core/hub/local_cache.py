@@ -65,12 +65,16 @@ def folder_size(folder: Path) -> int | None:
 
 
 def local_models(
-    given: list[ModelRef] | tuple[ModelRef, ...], cached: tuple[CachedModel, ...]
+    given: list[ModelRef] | tuple[ModelRef, ...],
+    cached: tuple[CachedModel, ...],
+    *,
+    sized: bool = True,
 ) -> tuple[LocalModel, ...]:
     """Given folders (and demo models) first, then the cache, most recently used first.
 
     Hub ids given on the command line are listed through the cache when they are in it.
-    Walks the given folders to size them: call from a worker.
+    ``sized`` walks the given folders to size them: call from a worker (without it, the list
+    the screen shows at once, before the scan).
     """
     out: list[LocalModel] = []
     cached_ids = {c.repo_id for c in cached}
@@ -78,11 +82,8 @@ def local_models(
         if ref.is_local:
             folder = Path(ref.id)
             where = "demo" if ref.label == "demo" else "folder"
-            out.append(
-                LocalModel(
-                    ref, where, folder_size(folder), None, (folder / "config.json").is_file()
-                )
-            )
+            size = folder_size(folder) if sized else None
+            out.append(LocalModel(ref, where, size, None, (folder / "config.json").is_file()))
         elif ref.id not in cached_ids:
             out.append(LocalModel(ref, "hub", None, None))  # given by id, not cached (yet)
     for c in cached:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hfbrowse.core.source.ast_tools import parse_python, transformers_root
+from hfbrowse.core.source.derived_cache import remembered
 
 
 def _literal(node: ast.expr) -> dict[str, str] | None:
@@ -81,9 +82,20 @@ def _literal_tables(paths: list[Path], suffix: str | tuple[str, ...]) -> dict[st
 
 @lru_cache(maxsize=1)
 def model_tables() -> dict[str, dict[str, str]]:
-    """All ``MODEL_*_MAPPING_NAMES`` tables of the installed transformers."""
-    auto = transformers_root() / "models" / "auto"
-    tables = _literal_tables([auto / "modeling_auto.py"], "_MAPPING_NAMES")
+    """All ``MODEL_*_MAPPING_NAMES`` tables of the installed transformers (read once, then
+    kept on disk until modeling_auto.py changes)."""
+    source = transformers_root() / "models" / "auto" / "modeling_auto.py"
+    return remembered(
+        "model-tables",
+        str(source),
+        lambda: (_read_model_tables(source), [source]),
+        encode=lambda tables: tables,
+        decode=lambda doc: {str(k): dict(v) for k, v in doc.items()},
+    )
+
+
+def _read_model_tables(source: Path) -> dict[str, dict[str, str]]:
+    tables = _literal_tables([source], "_MAPPING_NAMES")
     if "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES" not in tables:  # not literals any more: import it
         from transformers.models.auto import modeling_auto
 
@@ -99,10 +111,22 @@ def model_tables() -> dict[str, dict[str, str]]:
 def config_tables() -> tuple[dict[str, str], dict[str, str]]:
     """(model_type → config class name, special model_type → module folder)."""
     auto = transformers_root() / "models" / "auto"
-    paths = [auto / "auto_mappings.py", auto / "configuration_auto.py"]
-    tables = _literal_tables(paths, ("_NAMES", "_NAME"))
-    return tables.get("CONFIG_MAPPING_NAMES", {}), tables.get(
-        "SPECIAL_MODEL_TYPE_TO_MODULE_NAME", {}
+    paths = [p for p in (auto / "auto_mappings.py", auto / "configuration_auto.py") if p.is_file()]
+
+    def read() -> tuple[tuple[dict[str, str], dict[str, str]], list[Path]]:
+        tables = _literal_tables(paths, ("_NAMES", "_NAME"))
+        found = (
+            tables.get("CONFIG_MAPPING_NAMES", {}),
+            tables.get("SPECIAL_MODEL_TYPE_TO_MODULE_NAME", {}),
+        )
+        return found, paths
+
+    return remembered(
+        "config-tables",
+        "|".join(map(str, paths)),
+        read,
+        encode=list,
+        decode=lambda doc: (dict(doc[0]), dict(doc[1])),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hfbrowse.core.source.ast_tools import (
@@ -24,6 +24,7 @@ from hfbrowse.core.source.ast_tools import (
     transformers_root,
 )
 from hfbrowse.core.source.auto_tables import module_name_for
+from hfbrowse.core.source.derived_cache import remembered
 
 METHODS = ("__init__", "forward")
 _STOP_BASES = {"Module", "PreTrainedModel", "GenerationMixin", "object", "ModuleUtilsMixin"}
@@ -91,7 +92,30 @@ def class_file(class_name: str, model_type: str | None) -> Path | None:
 
 
 def class_source(class_name: str, model_type: str | None) -> ClassSource:
-    """``__init__`` and ``forward`` of ``class_name`` (or of the base that defines each)."""
+    """``__init__`` and ``forward`` of ``class_name`` (or of the base that defines each); kept
+    on disk until one of the files it was read from changes."""
+
+    def read() -> tuple[ClassSource, list[Path]]:
+        found = _read_class_source(class_name, model_type)
+        files = {m.file for m in found.methods} | ({found.file} if found.file else set())
+        return found, [Path(f) for f in sorted(files)]
+
+    return remembered(
+        "class-source",
+        f"{transformers_root()}|{class_name}|{model_type}",
+        read,
+        encode=asdict,
+        decode=lambda doc: ClassSource(
+            doc["class_name"],
+            doc["file"],
+            doc["line"],
+            tuple(MethodSource(**m) for m in doc["methods"]),
+            tuple(doc["missing"]),
+        ),
+    )
+
+
+def _read_class_source(class_name: str, model_type: str | None) -> ClassSource:
     path = class_file(class_name, model_type)
     if path is None:
         return ClassSource(class_name, None, None, (), METHODS)

@@ -105,6 +105,10 @@ class ModelsPane(Vertical, can_focus=False):
         self._reached = False  # the Hub answered once: later searches skip the check
         self._debounce: Timer | None = None
         self._cache_stale = False
+        # Scanning the HF cache imports most of huggingface_hub (~90 ms of the GIL): with a model
+        # to open first, it waits until that model is drawn (``background_ready``).
+        self._scan_ready = not any(r for r in refs)
+        self._scan_pending = False
 
     @property
     def entries(self) -> list[ModelRef]:
@@ -118,6 +122,7 @@ class ModelsPane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         self.border_title = "models"
+        self.local = local_models(self.given, (), sized=False)  # sizes and cache: _scan_local
         if self.gateway.offline or any(r.is_local for r in self.given):
             self.view = "local"
         if self.initial_search is not None:  # --search: the Hub list, with that query
@@ -129,8 +134,21 @@ class ModelsPane(Vertical, can_focus=False):
             self.start_search()  # no model given: the list is the first thing shown
 
     # -- local models ----------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="models-local", exit_on_error=False)
+    def background_ready(self) -> None:
+        """The screen's first model is drawn: work that waited for it may start now."""
+        self._scan_ready = True
+        if self._scan_pending:
+            self._scan_pending = False
+            self._scan_local()
+
     def _scan_local(self) -> None:
+        if not self._scan_ready:
+            self._scan_pending = True
+            return
+        self._scan_worker()
+
+    @work(thread=True, exclusive=True, group="models-local", exit_on_error=False)
+    def _scan_worker(self) -> None:
         cached = cached_models()
         models = local_models(list(self.given), cached)
         self.post_message(self._LocalScanned(models, frozenset(c.repo_id for c in cached)))

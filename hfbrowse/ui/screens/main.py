@@ -4,11 +4,17 @@ The screen owns one value, the ``OpenedModel``, and hands it down to every pane 
 panes own their workers and post their own messages. Opening a model runs in one thread worker
 that posts each stage back (facts, then the checkpoint); answers for a model no longer shown are
 dropped by token, so a newer selection always wins without waiting for older work.
+
+With a model to open, the first frame holds only what shows it (config and tensors): the
+models, source and console panes start as empty bordered slots and are mounted (their modules
+imported) once the model is drawn. They are the slower half of start-up, and the user reads
+the config first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,10 +33,18 @@ from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
-from hfbrowse.ui.panes.console import ConsolePane
-from hfbrowse.ui.panes.models import ModelsPane
-from hfbrowse.ui.panes.source import SourcePane
 from hfbrowse.ui.panes.tensors import TensorPane
+
+if TYPE_CHECKING:
+    from hfbrowse.ui.panes.console import ConsolePane
+    from hfbrowse.ui.panes.models import ModelsPane
+    from hfbrowse.ui.panes.source import SourcePane
+
+W = TypeVar("W", bound=Widget)
+
+
+class PaneSlot(Vertical):
+    """An empty, bordered pane place, replaced by the pane once the first model is drawn."""
 
 
 class MainScreen(Screen):
@@ -63,32 +77,69 @@ class MainScreen(Screen):
         self.gateway = gateway
         self.opened: OpenedModel | None = None
         self._token = 0
+        self._slots_filled = False
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        options, gateway = self.options, self.gateway
         with Horizontal(id="panes"):
-            yield ModelsPane(
-                list(options.models), gateway, options.search, id="models", classes="pane"
-            )
+            yield PaneSlot(id="models", classes="pane")
             with Vertical(id="centre"):
-                yield ConfigPane(gateway, id="config", classes="pane")
+                yield ConfigPane(self.gateway, id="config", classes="pane")
                 yield AnalysisPane(id="analysis", classes="pane")
                 yield TensorPane(id="tensors", classes="pane")
-            yield SourcePane(gateway, id="source", classes="pane")
-        yield ConsolePane(options, gateway, id="console", classes="pane")
+            yield PaneSlot(id="source", classes="pane")
+        yield PaneSlot(id="console", classes="pane")
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in F1
 
-    def on_mount(self) -> None:
-        for pane in self.query(".pane"):
-            pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
+    async def on_mount(self) -> None:
+        for slot in self.query(PaneSlot):
+            slot.border_title = slot.id
+        self._allow_maximize()
         if self.options.start is not None:
             self.open_model(self.options.start)
             self.query_one("#config-tree").focus()
         else:
+            await self._fill_slots()  # the models list is the first thing shown
             self.query_one(ConfigPane).show_message("Choose a model on the left (enter opens it).")
             self.add_class("-no-model")  # the models list fills the screen until one is opened
             self.query_one("#models-filter").focus()
+
+    def _allow_maximize(self) -> None:
+        for pane in self.query(".pane"):
+            pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
+
+    async def _fill_slots(self) -> None:
+        """Put the models, source and console panes in their places (once)."""
+        if self._slots_filled:
+            return
+        self._slots_filled = True
+        from hfbrowse.ui.panes.console import ConsolePane
+        from hfbrowse.ui.panes.models import ModelsPane
+        from hfbrowse.ui.panes.source import SourcePane
+
+        options, gateway = self.options, self.gateway
+        panes: list[Widget] = [
+            ModelsPane(list(options.models), gateway, options.search, id="models"),
+            SourcePane(gateway, id="source"),
+            ConsolePane(options, gateway, id="console"),
+        ]
+        for pane in panes:
+            slot = self.query_one(f"#{pane.id}", PaneSlot)
+            parent, index = slot.parent, slot.parent.children.index(slot)
+            await slot.remove()
+            pane.add_class("pane")
+            await parent.mount(pane, before=index)
+        self._allow_maximize()
+        models = self.query_one(ModelsPane)
+        if self.opened is not None:
+            models.mark_opened(self.opened.ref)
+            for pane in panes[1:]:
+                pane.show(self.opened)  # type: ignore[attr-defined]
+
+    def _pane(self, cls: type[W]) -> W | None:
+        """A pane of this screen, or None while its slot is still empty."""
+        found = self.query(cls)
+        return found.first() if found else None
 
     def on_resize(self) -> None:
         """A pane that a narrower terminal hides must not keep the keys (q would type)."""
@@ -106,7 +157,8 @@ class MainScreen(Screen):
             self.query_one("#config-tree").focus()
         self._token += 1
         self.sub_title = ref.display
-        self.query_one(ModelsPane).mark_opened(ref)
+        if (models := self._models_pane()) is not None:
+            models.mark_opened(ref)
         self._show(OpenedModel(self._token, ref))
         self._open_worker(ref, self._token)
 
@@ -163,23 +215,49 @@ class MainScreen(Screen):
     def _checkpoint_loaded(self, msg: _CheckpointLoaded) -> None:
         if (opened := self._current(msg.token)) is not None:
             self._show(replace(opened, checkpoint=msg.checkpoint, meta_pending=None))
+        self.call_after_refresh(self._model_drawn)
 
     @on(_OpenFailed)
     def _open_failed(self, msg: _OpenFailed) -> None:
         if (opened := self._current(msg.token)) is None:
             return
         self._show(replace(opened, error=msg.error))
+        self.call_after_refresh(self._model_drawn)
         self.notify(str(msg.error), severity="error", title=opened.ref.display, markup=False)
+
+    async def _model_drawn(self) -> None:
+        """The opened model is on screen: the other panes, and work that waited, may start."""
+        await self._fill_slots()
+        if (models := self._models_pane()) is not None:
+            models.background_ready()
 
     def _show(self, opened: OpenedModel) -> None:
         """The one way the panes learn what to draw."""
         self.opened = opened
-        for pane in (ConfigPane, AnalysisPane, TensorPane, SourcePane, ConsolePane):
-            self.query_one(pane).show(opened)
+        self.query_one(ConfigPane).show(opened)
+        self.query_one(AnalysisPane).show(opened)
+        self.query_one(TensorPane).show(opened)
+        if self._slots_filled:
+            self._source_pane().show(opened)
+            self._console_pane().show(opened)
+
+    def _models_pane(self) -> ModelsPane | None:
+        from hfbrowse.ui.panes.models import ModelsPane
+
+        return self._pane(ModelsPane)
+
+    def _source_pane(self) -> SourcePane:
+        from hfbrowse.ui.panes.source import SourcePane
+
+        return self.query_one(SourcePane)
+
+    def _console_pane(self) -> ConsolePane:
+        from hfbrowse.ui.panes.console import ConsolePane
+
+        return self.query_one(ConsolePane)
 
     # -- actions ---------------------------------------------------------------------------
-    @on(ModelsPane.OpenRequested)
-    def _open_requested(self, msg: ModelsPane.OpenRequested) -> None:
+    def on_models_pane_open_requested(self, msg: ModelsPane.OpenRequested) -> None:
         self.open_model(msg.ref)
 
     def _facts_or_say(self) -> ModelFacts | None:
@@ -197,7 +275,8 @@ class MainScreen(Screen):
             return
         self._show(replace(self.opened, head=nxt, head_note=None))
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
+        await self._fill_slots()
         if self.maximized is not None:
             self.minimize()
         self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
@@ -205,7 +284,8 @@ class MainScreen(Screen):
         search.focus()  # at once, so keys typed right after / reach it (the list has s/t/l keys)
         self.call_after_refresh(search.focus)  # and again once a hidden (narrow) pane is shown
 
-    def action_focus_console(self) -> None:
+    async def action_focus_console(self) -> None:
+        await self._fill_slots()
         if self.maximized is not None:
             self.minimize()
         self.query_one("#console-input", Input).focus()
@@ -226,10 +306,11 @@ class MainScreen(Screen):
             self.maximize(pane, container=False)
 
     def action_copy_snippet(self) -> None:
-        self.query_one(ConsolePane).copy_snippet()
+        if self._slots_filled:
+            self._console_pane().copy_snippet()
 
     def action_leave(self) -> None:
-        if self.query_one(ConsolePane).stop_run():
+        if self._slots_filled and self._console_pane().stop_run():
             return  # escape first stops a running download/generation
         self.remove_class("-models-open")
         if isinstance(self.focused, Input):
@@ -265,8 +346,9 @@ class MainScreen(Screen):
     def action_group_tensors(self) -> None:
         self.query_one(TensorPane).toggle_tree()
 
-    def action_remote_code(self) -> None:
-        self.query_one(SourcePane).toggle_remote()
+    async def action_remote_code(self) -> None:
+        await self._fill_slots()
+        self._source_pane().toggle_remote()
 
     def action_diff_heads(self) -> None:
         from hfbrowse.ui.screens.diff import DiffScreen
@@ -307,8 +389,9 @@ class MainScreen(Screen):
     def model_names(self) -> dict[str, ModelRef]:
         """Names the models list shows (``tiny-bert-mlm``, ``org/name``) → the model, so a
         prompt accepts what the user sees."""
-        return {ref.display_name: ref for ref in self.query_one(ModelsPane).entries}
+        return {ref.display_name: ref for ref in self.model_entries()}
 
     def model_entries(self) -> list[ModelRef]:
         """The models the palette offers (the models list's entries)."""
-        return self.query_one(ModelsPane).entries
+        models = self._models_pane()
+        return models.entries if models is not None else list(self.options.models)
