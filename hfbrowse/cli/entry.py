@@ -62,6 +62,14 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
     # No collections while ~100k objects are created by imports and the first frame: the app
     # freezes what survives and turns collection back on once it has drawn (HFBrowseApp).
     gc.disable()
+    from hfbrowse.core.hub.gateway import HubGateway
+
+    gateway = HubGateway.from_env(offline=args.offline)
+    prefetched = None
+    if start is not None:  # read it while Textual is imported: the first frame can show it
+        from hfbrowse.core.model import prefetch
+
+        prefetched = prefetch(start, gateway, head)
     from hfbrowse.ui.app import HFBrowseApp
     from hfbrowse.ui.options import LaunchOptions
 
@@ -81,7 +89,7 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
         trust_remote_code=args.trust_remote_code,
         search=search,
     )
-    app = HFBrowseApp(options)
+    app = HFBrowseApp(options, gateway, prefetched)
     app.run()
     code = app.return_code or EXIT_OK
     _exit_now_if_workers_linger(code)

@@ -8,10 +8,12 @@ checkpoint stage builds the shown head on the meta device (the one place that fa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts, quantized_counts
 from hfbrowse.core.checkpoint.tensors import (
@@ -103,14 +105,39 @@ class Checkpoint:
         return self.hub_parameters
 
 
+@overload
 def load_checkpoint(
     facts: ModelFacts,
     gateway: HubGateway,
     head: str | None,
     on_meta_fallback: Callable[[str, HFBrowseError], None] | None = None,
-) -> Checkpoint:
+    *,
+    build_meta: Literal[True] = True,
+) -> Checkpoint: ...
+
+
+@overload
+def load_checkpoint(
+    facts: ModelFacts,
+    gateway: HubGateway,
+    head: str | None,
+    on_meta_fallback: Callable[[str, HFBrowseError], None] | None = None,
+    *,
+    build_meta: bool,
+) -> Checkpoint | None: ...
+
+
+def load_checkpoint(
+    facts: ModelFacts,
+    gateway: HubGateway,
+    head: str | None,
+    on_meta_fallback: Callable[[str, HFBrowseError], None] | None = None,
+    *,
+    build_meta: bool = True,
+) -> Checkpoint | None:
     """Stage 2, never raising: headers → table (+ quantisation counts); no safetensors →
-    ``head`` built on the meta device (imports torch; ``on_meta_fallback`` is told first)."""
+    ``head`` built on the meta device (imports torch; ``on_meta_fallback`` is told first).
+    With ``build_meta=False`` that case returns None: the caller builds it later."""
     hub_total = facts.hub.safetensors_total if facts.hub else None
     notice = None
     try:
@@ -118,6 +145,8 @@ def load_checkpoint(
     except NoCheckpoint as missing:
         if head is None:
             return Checkpoint(None, error=missing, hub_parameters=hub_total)
+        if not build_meta:
+            return None
         if on_meta_fallback is not None:
             on_meta_fallback(head, missing)
         try:
@@ -137,6 +166,33 @@ def load_checkpoint(
     except Exception as exc:  # a hostile quantization_config: count as stored, say why
         return Checkpoint(table, notice=f"quantisation not interpreted: {as_user_error(exc)}")
     return Checkpoint(table, counts, notice=notice, hub_parameters=hub_total)
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """A model being opened in a background thread since before the UI was imported: its
+    config and headers are read while Python imports Textual, so the first frame can show them.
+    The result is ``(facts, checkpoint)``; the checkpoint is None when it needs the meta device
+    (left to the UI's worker, which reports that stage)."""
+
+    ref: ModelRef
+    future: Future[tuple[ModelFacts, Checkpoint | None]]
+
+
+def prefetch(ref: ModelRef, gateway: HubGateway, head: str | None) -> Prefetch:
+    """Start opening ``ref`` now, in a daemon thread (quitting never waits for it)."""
+    future: Future[tuple[ModelFacts, Checkpoint | None]] = Future()
+
+    def work() -> None:
+        try:
+            facts = load_facts(ref, gateway)
+            shown = facts.heads.shown(head)
+            future.set_result((facts, load_checkpoint(facts, gateway, shown, build_meta=False)))
+        except BaseException as exc:  # handed to whoever takes the result
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="hfbrowse-prefetch", daemon=True).start()
+    return Prefetch(ref, future)
 
 
 def load_tensors(facts: ModelFacts, gateway: HubGateway) -> TensorTable:

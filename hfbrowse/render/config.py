@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from hfbrowse.core.config.keys import ConfigExplanation, KeyDoc
 from hfbrowse.core.config.tree import ConfigNode
+
+if TYPE_CHECKING:
+    from hfbrowse.core.config.keys import ConfigExplanation, KeyDoc
 
 DEFAULT_WIDTH = 24  # a default longer than this is shortened in the tree (the panel shows it all)
 

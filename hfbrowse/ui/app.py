@@ -14,13 +14,18 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model import Prefetch
 from hfbrowse.ui import keys
-from hfbrowse.ui.commands import ModelCommands
 from hfbrowse.ui.messages import LibraryLog
 from hfbrowse.ui.options import LaunchOptions
-from hfbrowse.ui.screens.help import HelpScreen
-from hfbrowse.ui.screens.log import LogScreen
 from hfbrowse.ui.screens.main import MainScreen
+
+
+def _model_commands() -> type:
+    """The palette's models provider, imported when the palette first opens."""
+    from hfbrowse.ui.commands import ModelCommands
+
+    return ModelCommands
 
 
 def _freeze_and_collect_later() -> None:
@@ -31,20 +36,24 @@ def _freeze_and_collect_later() -> None:
 class HFBrowseApp(App[None]):
     TITLE = "hfbrowse"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {ModelCommands}
+    COMMANDS = App.COMMANDS | {_model_commands}
     BINDINGS = keys.bindings(keys.APP)
 
     def __init__(
-        self, options: LaunchOptions | None = None, gateway: HubGateway | None = None
+        self,
+        options: LaunchOptions | None = None,
+        gateway: HubGateway | None = None,
+        prefetched: Prefetch | None = None,
     ) -> None:
         super().__init__()
         self.options = options or LaunchOptions()
         self.gateway = gateway or HubGateway.from_env(offline=self.options.offline)
+        self.prefetched = prefetched  # the start model, opened before the UI was imported
         self.library_log: list[tuple[str, str]] = []
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the app's base screen: no empty default screen drawn first."""
-        return MainScreen(self.options, self.gateway)
+        return MainScreen(self.options, self.gateway, self.prefetched)
 
     def on_mount(self) -> None:
         from hfbrowse.core.log_capture import capture_library_logs
@@ -83,10 +92,14 @@ class HFBrowseApp(App[None]):
         self.exit()
 
     def action_help(self) -> None:
+        from hfbrowse.ui.screens.help import HelpScreen
+
         scopes = (keys.APP, keys.MAIN, keys.MODELS, keys.DIFF, keys.CONFIG_DIFF)
         self.push_screen(HelpScreen(keys.help_rows(scopes)))
 
     def action_show_log(self) -> None:
+        from hfbrowse.ui.screens.log import LogScreen
+
         self.push_screen(LogScreen(self.library_log))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

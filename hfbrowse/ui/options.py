@@ -4,9 +4,12 @@ back from the app object)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hfbrowse.core.hub.search import SearchQuery
 from hfbrowse.core.model_ref import ModelRef
+
+if TYPE_CHECKING:
+    from hfbrowse.core.hub.search import SearchQuery
 
 
 @dataclass(frozen=True)

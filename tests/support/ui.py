@@ -21,6 +21,7 @@ async def settle(
     """
     if delay:
         await pilot.pause(delay)
+    await wait_until(pilot, lambda: getattr(pilot.app.screen, "started_up", True))
     for _ in range(rounds):
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
@@ -28,6 +29,17 @@ async def settle(
     if idle:
         await pilot.pause(idle)
         await pilot.pause()
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0, step: float = 0.02) -> None:
+    """Pause until ``condition()`` holds; fail with a clear message after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {condition}")
+        await pilot.pause(step)
 
 
 def plain(renderable) -> str:

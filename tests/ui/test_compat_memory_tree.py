@@ -9,7 +9,8 @@ from textual.widgets import DataTable, Input
 
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
-from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView, TensorOrigin
+from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView
+from hfbrowse.ui.widgets.tensor_origin import TensorOrigin
 from tests.support.machine import FIXED_MACHINE
 from tests.support.ui import open_app, settle
 

@@ -16,6 +16,7 @@ from pathlib import Path
 _AST_LOCK = threading.Lock()
 
 
+@lru_cache(maxsize=1)
 def transformers_root() -> Path:
     """The installed ``transformers`` package folder (found without importing it)."""
     spec = importlib.util.find_spec("transformers")

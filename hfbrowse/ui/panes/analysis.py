@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import ContentSwitcher
 from textual.worker import get_current_worker
 
 from hfbrowse.core.checkpoint.tensors import SOURCE_HEADERS
@@ -81,7 +80,7 @@ class AnalysisPane(Vertical):
 
     @property
     def mounted_views(self) -> bool:
-        return bool(self.query(ContentSwitcher))
+        return bool(self.query("#analysis-switcher"))
 
     @property
     def compat(self) -> CompatView:
@@ -100,7 +99,7 @@ class AnalysisPane(Vertical):
         """The view on screen; None while the pane is hidden."""
         if not self.display or not self.mounted_views:
             return None
-        return self.query_one(ContentSwitcher).current
+        return self.query_one("#analysis-switcher").current  # type: ignore[attr-defined]
 
     # -- what is shown ---------------------------------------------------------------------
     def show(self, opened: OpenedModel) -> None:
@@ -121,6 +120,8 @@ class AnalysisPane(Vertical):
         self.memory.show_message("waiting for the safetensors headers …")
 
     async def open_view(self, view: str) -> None:
+        from textual.widgets import ContentSwitcher
+
         if not self.mounted_views:
             from hfbrowse.ui.widgets.compat_view import CompatView
             from hfbrowse.ui.widgets.memory_view import MemoryView

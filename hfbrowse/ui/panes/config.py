@@ -11,6 +11,7 @@ description, type and default below the tree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,6 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from hfbrowse.core.config.keys import ConfigExplanation
 from hfbrowse.core.config.tree import ConfigNode, build_tree
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
@@ -28,6 +28,9 @@ from hfbrowse.core.model import ModelFacts
 from hfbrowse.render.config import describe, mark, node_label
 from hfbrowse.render.header import HeaderFacts, header_line
 from hfbrowse.ui.opened_model import OpenedModel
+
+if TYPE_CHECKING:
+    from hfbrowse.core.config.keys import ConfigExplanation
 
 
 class ConfigTree(Tree[ConfigNode]):
@@ -57,6 +60,8 @@ class ConfigPane(Vertical, can_focus=False):
         self.gateway = gateway
         self.facts: ModelFacts | None = None  # the config the tree shows
         self.explanation: ConfigExplanation | None = None
+        self._background_ready = False
+        self._explain_pending = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="model-header")
@@ -118,7 +123,10 @@ class ConfigPane(Vertical, can_focus=False):
         panel = self.query_one(KeyDocPanel)
         panel.add_class("-shown")
         panel.update(Text("explaining keys …", style="dim"))
-        self._explain(facts)
+        if self._background_ready:
+            self._explain(facts)
+        else:  # parsing the config class would compete with start-up for the GIL
+            self._explain_pending = True
 
     def _add(self, parent: TreeNode[ConfigNode], node: ConfigNode) -> None:
         if node.children:
@@ -129,6 +137,13 @@ class ConfigPane(Vertical, can_focus=False):
             parent.add_leaf(node_label(node), data=node)
 
     # -- keys explained --------------------------------------------------------------------
+    def background_ready(self) -> None:
+        """Start-up is over (the screen says when): explaining may start."""
+        self._background_ready = True
+        if self._explain_pending and self.facts is not None:
+            self._explain_pending = False
+            self._explain(self.facts)
+
     @work(thread=True, exclusive=True, group="config-docs", exit_on_error=False)
     def _explain(self, facts: ModelFacts) -> None:
         from hfbrowse.core.config.explain import explain_model_config

@@ -56,6 +56,7 @@ def _render():
 
     return console_results
 
+
 MAX_ENTRIES = 60
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
 
@@ -145,12 +146,13 @@ class ConsolePane(Vertical, can_focus=False):
         """Effective generation settings for the shown model (None for other heads)."""
         if self.head is None or not head_spec(self.head).generates or self.facts is None:
             return None
-        loaded = self.state.session.loaded
+        loaded = self._state.session.loaded if self._state is not None else None
         if loaded is not None and loaded.key.model == self.facts.ref.id:
             gen = loaded.generation_config
         else:
             gen = read_generation_config(_local_folder(self.facts))
-        return apply_overrides(defaults_for(self.head, gen), self.state.overrides)
+        overrides = self._state.overrides if self._state is not None else {}
+        return apply_overrides(defaults_for(self.head, gen), overrides)
 
     def draw_settings(self) -> None:
         line = Text()

@@ -8,6 +8,7 @@ Both are found in thread workers this pane owns: the head's class with ``ast`` (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -20,10 +21,10 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_source
 from hfbrowse.core.source.classes import ClassSource
-from hfbrowse.core.source.remote_code import RemoteCode
-from hfbrowse.render.remote_code import banner, render_remote
-from hfbrowse.render.source import source_body, source_title
 from hfbrowse.ui.opened_model import OpenedModel
+
+if TYPE_CHECKING:
+    from hfbrowse.core.source.remote_code import RemoteCode
 
 
 class SourceView(VerticalScroll, can_focus=True):
@@ -41,6 +42,9 @@ class SourcePane(Vertical, can_focus=False):
     class _RemoteFound(Message):
         token: int
         remote: RemoteCode | HFBrowseError | None
+
+    class Settled(Message):
+        """The pane shows the shown head's source (or why there is none)."""
 
     def __init__(self, gateway: HubGateway, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -67,6 +71,8 @@ class SourcePane(Vertical, can_focus=False):
             self._shown = None
             self.remote = None
             self.show_message("—" if opened.error else "waiting for the config …")
+            if opened.error is not None:
+                self.post_message(self.Settled())
             return
         if facts.heads.remote_code and self._remote_for != opened.token:
             self._remote_for = opened.token
@@ -80,6 +86,7 @@ class SourcePane(Vertical, can_focus=False):
                 self._draw_remote(self.remote)
             else:
                 self.show_message(f"No text head to show: {facts.heads.reason}.")
+            self.post_message(self.Settled())
             return
         self.show_message(f"locating {opened.head} …")
         self._load_source(facts, opened.head, opened.token)
@@ -110,8 +117,11 @@ class SourcePane(Vertical, can_focus=False):
             self.show_message(f"transformers has no class for {msg.head}.", error=True)
         else:
             self._draw_source(msg.head, msg.source)
+        self.call_after_refresh(self.post_message, self.Settled())
 
     def _draw_source(self, head: str, source: ClassSource) -> None:
+        from hfbrowse.render.source import source_body, source_title  # the highlighter: ~25 ms
+
         facts = self.opened.facts if self.opened else None
         heads_count = len(facts.heads.supported) if facts else 1
         self.showing_remote = False
@@ -149,6 +159,8 @@ class SourcePane(Vertical, can_focus=False):
             self.notify("This repo has its own code (auto_map): r shows it, as text.")
 
     def _draw_remote(self, remote: RemoteCode) -> None:
+        from hfbrowse.render.remote_code import banner, render_remote
+
         self.showing_remote = True
         self.border_title = "source — remote code (not run)"
         self.query_one("#source-title", Static).update(banner(remote))

@@ -3,6 +3,8 @@ tree (``g``) and the ``__init__`` line that creates the highlighted tensor's mod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,12 +16,10 @@ from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
 from hfbrowse.ui.opened_model import OpenedModel
-from hfbrowse.ui.widgets.module_tree_view import (
-    ModuleTreeView,
-    TensorOrigin,
-    quant_text,
-    tensor_of,
-)
+from hfbrowse.ui.widgets.tensor_origin import TensorOrigin, quant_text
+
+if TYPE_CHECKING:
+    from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView
 
 FILTER_DEBOUNCE_S = 0.15
 NAME_WIDTH_CAP = 96  # longer tensor names are cut; zoom (z) and the filter still find them
@@ -45,8 +45,7 @@ class TensorPane(Vertical, can_focus=False):
         table.add_column("params", key="params")
         table.add_column("bytes", key="bytes")
         yield table
-        yield ModuleTreeView(id="tensor-tree")
-        yield TensorOrigin(id="tensor-origin")
+        yield TensorOrigin(id="tensor-origin")  # the module tree (g) mounts above it when asked
         yield Static("", id="tensor-totals")
         yield Static("", id="tensor-quant")
 
@@ -87,8 +86,8 @@ class TensorPane(Vertical, can_focus=False):
         style = "bold red" if error else "dim"
         self.query_one("#tensor-totals", Static).update(Text(text, style=style))
         self._set_quant(None)
-        tree = self.query_one(ModuleTreeView)
-        tree.built_for = None
+        if (tree := self._tree()) is not None:
+            tree.built_for = None
 
     def show_table(
         self, table: TensorTable, counts: QuantizedCounts | None, notice: str | None = None
@@ -112,10 +111,10 @@ class TensorPane(Vertical, can_focus=False):
         totals.append(f"{human_count(table.parameters)} params · {human_bytes(table.nbytes)}")
         self.query_one("#tensor-totals", Static).update(totals)
         self._set_quant(counts)
-        tree = self.query_one(ModuleTreeView)
-        tree.built_for = None
-        if tree.display:
-            tree.show(table, counts)
+        if (tree := self._tree()) is not None:
+            tree.built_for = None
+            if tree.display:
+                tree.show(table, counts)
 
     def _set_quant(self, counts: QuantizedCounts | None) -> None:
         quant = self.query_one("#tensor-quant", Static)
@@ -169,14 +168,23 @@ class TensorPane(Vertical, can_focus=False):
         self.query_one(DataTable).focus()
 
     # -- module tree and the __init__ line -------------------------------------------------
-    def toggle_tree(self) -> None:
+    def _tree(self) -> ModuleTreeView | None:
+        found = self.query("#tensor-tree")
+        return found.first() if found else None  # type: ignore[return-value]
+
+    async def toggle_tree(self) -> None:
         """``g``: the module tree in the table's place; again: the table."""
-        tree = self.query_one(ModuleTreeView)
         table = self.query_one("#tensor-table", DataTable)
-        show_tree = not tree.display
+        tree = self._tree()
+        show_tree = tree is None or not tree.display
         if show_tree and self.table_data is None:
             self.notify("No tensor table yet.")
             return
+        if tree is None:
+            from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView
+
+            tree = ModuleTreeView(id="tensor-tree")
+            await self.mount(tree, after=table)
         if show_tree and tree.built_for is not self.table_data:
             tree.show(self.table_data, self.counts)
         tree.display, table.display = show_tree, not show_tree
@@ -189,6 +197,8 @@ class TensorPane(Vertical, can_focus=False):
 
     @on(Tree.NodeHighlighted, "#tensor-tree")
     def _node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        from hfbrowse.ui.widgets.module_tree_view import tensor_of
+
         if event.node.tree.has_focus:
             self.query_one(TensorOrigin).lookup(tensor_of(event.node.data))
 
@@ -197,7 +207,9 @@ class TensorPane(Vertical, can_focus=False):
         widget = event.widget
         if isinstance(widget, DataTable) and widget.id == "tensor-table":
             self._lookup_row(widget, widget.cursor_row)
-        elif isinstance(widget, ModuleTreeView) and widget.cursor_node is not None:
+        elif widget.id == "tensor-tree" and isinstance(widget, Tree) and widget.cursor_node:
+            from hfbrowse.ui.widgets.module_tree_view import tensor_of
+
             self.query_one(TensorOrigin).lookup(tensor_of(widget.cursor_node.data))
 
     def on_descendant_blur(self, event) -> None:

@@ -5,10 +5,10 @@ panes own their workers and post their own messages. Opening a model runs in one
 that posts each stage back (facts, then the checkpoint); answers for a model no longer shown are
 dropped by token, so a newer selection always wins without waiting for older work.
 
-With a model to open, the first frame holds only what shows it (config and tensors): the
-models, source and console panes start as empty bordered slots and are mounted (their modules
-imported) once the model is drawn. They are the slower half of start-up, and the user reads
-the config first.
+With a model to open, the first frame holds what shows it (config, tensors, the source pane
+that highlights its head next); the models and console panes start as empty bordered slots
+and are mounted (their modules imported) once the source is drawn, and only then does work
+that can wait (scanning the HF cache, explaining config keys) start.
 """
 
 from __future__ import annotations
@@ -26,19 +26,25 @@ from textual.widgets import Footer, Input
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.model import Checkpoint, ModelFacts, load_checkpoint, load_facts
+from hfbrowse.core.model import (
+    Checkpoint,
+    ModelFacts,
+    Prefetch,
+    load_checkpoint,
+    load_facts,
+)
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui import keys
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.analysis import AnalysisPane
 from hfbrowse.ui.panes.config import ConfigPane
+from hfbrowse.ui.panes.source import SourcePane
 from hfbrowse.ui.panes.tensors import TensorPane
 
 if TYPE_CHECKING:
     from hfbrowse.ui.panes.console import ConsolePane
     from hfbrowse.ui.panes.models import ModelsPane
-    from hfbrowse.ui.panes.source import SourcePane
 
 W = TypeVar("W", bound=Widget)
 
@@ -71,25 +77,34 @@ class MainScreen(Screen):
         token: int
         error: HFBrowseError
 
-    def __init__(self, options: LaunchOptions, gateway: HubGateway) -> None:
+    def __init__(
+        self, options: LaunchOptions, gateway: HubGateway, prefetched: Prefetch | None = None
+    ) -> None:
         super().__init__()
         self.options = options
         self.gateway = gateway
+        self._prefetched = prefetched
         self.opened: OpenedModel | None = None
         self._token = 0
         self._slots_filled = False
+        self.started_up = False  # every pane mounted and drawn once (tests wait for it)
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # The breakpoint class Textual would add on the first resize, added now: the styles
+        # are then computed once, not twice, before the first frame.
+        width = self.app.size.width
+        self.add_class(
+            next(c for w, c in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= w)
+        )
         with Horizontal(id="panes"):
             yield PaneSlot(id="models", classes="pane")
             with Vertical(id="centre"):
                 yield ConfigPane(self.gateway, id="config", classes="pane")
                 yield AnalysisPane(id="analysis", classes="pane")
                 yield TensorPane(id="tensors", classes="pane")
-            yield PaneSlot(id="source", classes="pane")
+            yield SourcePane(self.gateway, id="source", classes="pane")
         yield PaneSlot(id="console", classes="pane")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in F1
 
     async def on_mount(self) -> None:
         for slot in self.query(PaneSlot):
@@ -99,7 +114,7 @@ class MainScreen(Screen):
             self.open_model(self.options.start)
             self.query_one("#config-tree").focus()
         else:
-            await self._fill_slots()  # the models list is the first thing shown
+            await self.on_source_pane_settled()  # the models list is the first thing shown
             self.query_one(ConfigPane).show_message("Choose a model on the left (enter opens it).")
             self.add_class("-no-model")  # the models list fills the screen until one is opened
             self.query_one("#models-filter").focus()
@@ -109,18 +124,16 @@ class MainScreen(Screen):
             pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
 
     async def _fill_slots(self) -> None:
-        """Put the models, source and console panes in their places (once)."""
+        """Put the models and console panes in their places (once)."""
         if self._slots_filled:
             return
         self._slots_filled = True
         from hfbrowse.ui.panes.console import ConsolePane
         from hfbrowse.ui.panes.models import ModelsPane
-        from hfbrowse.ui.panes.source import SourcePane
 
         options, gateway = self.options, self.gateway
         panes: list[Widget] = [
             ModelsPane(list(options.models), gateway, options.search, id="models"),
-            SourcePane(gateway, id="source"),
             ConsolePane(options, gateway, id="console"),
         ]
         for pane in panes:
@@ -129,12 +142,13 @@ class MainScreen(Screen):
             await slot.remove()
             pane.add_class("pane")
             await parent.mount(pane, before=index)
+        await self.mount(Footer(compact=True, show_command_palette=False))  # ctrl+p: in F1
+        self.refresh_bindings()  # a footer mounted late learns the keys from this signal
         self._allow_maximize()
         models = self.query_one(ModelsPane)
         if self.opened is not None:
             models.mark_opened(self.opened.ref)
-            for pane in panes[1:]:
-                pane.show(self.opened)  # type: ignore[attr-defined]
+            self._console_pane().show(self.opened)
 
     def _pane(self, cls: type[W]) -> W | None:
         """A pane of this screen, or None while its slot is still empty."""
@@ -160,16 +174,42 @@ class MainScreen(Screen):
         if (models := self._models_pane()) is not None:
             models.mark_opened(ref)
         self._show(OpenedModel(self._token, ref))
-        self._open_worker(ref, self._token)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched.ref == ref:
+            if prefetched.future.done() and self._take_prefetched(prefetched, self._token):
+                return  # drawn in this very frame
+            self._open_worker(ref, self._token, prefetched)
+        else:
+            self._open_worker(ref, self._token)
+
+    def _take_prefetched(self, prefetched: Prefetch, token: int) -> bool:
+        """Show a finished prefetch at once (no message round trip); False when its
+        checkpoint still needs the meta device or it failed (the worker takes over)."""
+        try:
+            facts, checkpoint = prefetched.future.result()
+        except Exception:
+            return False
+        if checkpoint is None:
+            return False
+        self._facts_loaded(self._FactsLoaded(token, facts))
+        self._checkpoint_loaded(self._CheckpointLoaded(token, checkpoint))
+        return True
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
-    def _open_worker(self, ref: ModelRef, token: int) -> None:
+    def _open_worker(self, ref: ModelRef, token: int, prefetched: Prefetch | None = None) -> None:
+        checkpoint: Checkpoint | None = None
         try:
-            facts = load_facts(ref, self.gateway)
+            if prefetched is not None:
+                facts, checkpoint = prefetched.future.result()
+            else:
+                facts = load_facts(ref, self.gateway)
         except Exception as exc:
             self.post_message(self._OpenFailed(token, as_user_error(exc)))
             return
         self.post_message(self._FactsLoaded(token, facts))
+        if checkpoint is not None:
+            self.post_message(self._CheckpointLoaded(token, checkpoint))
+            return
         head, _ = self._head_for(facts)
         checkpoint = load_checkpoint(
             facts,
@@ -215,21 +255,22 @@ class MainScreen(Screen):
     def _checkpoint_loaded(self, msg: _CheckpointLoaded) -> None:
         if (opened := self._current(msg.token)) is not None:
             self._show(replace(opened, checkpoint=msg.checkpoint, meta_pending=None))
-        self.call_after_refresh(self._model_drawn)
 
     @on(_OpenFailed)
     def _open_failed(self, msg: _OpenFailed) -> None:
         if (opened := self._current(msg.token)) is None:
             return
         self._show(replace(opened, error=msg.error))
-        self.call_after_refresh(self._model_drawn)
         self.notify(str(msg.error), severity="error", title=opened.ref.display, markup=False)
 
-    async def _model_drawn(self) -> None:
-        """The opened model is on screen: the other panes, and work that waited, may start."""
+    async def on_source_pane_settled(self) -> None:
+        """The source is drawn: the other panes come, then work that waited for start-up to
+        end (scanning the HF cache, explaining config keys)."""
         await self._fill_slots()
         if (models := self._models_pane()) is not None:
             models.background_ready()
+        self.query_one(ConfigPane).background_ready()
+        self.started_up = True
 
     def _show(self, opened: OpenedModel) -> None:
         """The one way the panes learn what to draw."""
@@ -237,19 +278,16 @@ class MainScreen(Screen):
         self.query_one(ConfigPane).show(opened)
         self.query_one(AnalysisPane).show(opened)
         self.query_one(TensorPane).show(opened)
+        self.query_one(SourcePane).show(opened)
         if self._slots_filled:
-            self._source_pane().show(opened)
             self._console_pane().show(opened)
 
     def _models_pane(self) -> ModelsPane | None:
+        if not self._slots_filled:
+            return None
         from hfbrowse.ui.panes.models import ModelsPane
 
         return self._pane(ModelsPane)
-
-    def _source_pane(self) -> SourcePane:
-        from hfbrowse.ui.panes.source import SourcePane
-
-        return self.query_one(SourcePane)
 
     def _console_pane(self) -> ConsolePane:
         from hfbrowse.ui.panes.console import ConsolePane
@@ -343,12 +381,11 @@ class MainScreen(Screen):
         analysis.display, config.display = True, False
         await analysis.open_view(view)
 
-    def action_group_tensors(self) -> None:
-        self.query_one(TensorPane).toggle_tree()
+    async def action_group_tensors(self) -> None:
+        await self.query_one(TensorPane).toggle_tree()
 
-    async def action_remote_code(self) -> None:
-        await self._fill_slots()
-        self._source_pane().toggle_remote()
+    def action_remote_code(self) -> None:
+        self.query_one(SourcePane).toggle_remote()
 
     def action_diff_heads(self) -> None:
         from hfbrowse.ui.screens.diff import DiffScreen
