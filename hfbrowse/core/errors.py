@@ -38,8 +38,17 @@ class UnsupportedModel(HFBrowseError):
     """transformers has no class for this configuration (or would need remote code)."""
 
 
+class TorchMissing(HFBrowseError):
+    """torch (the optional ``hfbrowse[torch]`` extra) is not installed; the message names the
+    command that installs it (built by ``core.torch_check``, the one place that words it)."""
+
+
 def as_user_error(exc: BaseException) -> HFBrowseError:
     """Any exception as one line for a pane: ours as they are, a library surprise named."""
     if isinstance(exc, HFBrowseError):
         return exc
+    from hfbrowse.core import torch_check
+
+    if torch_check.is_torch_import_error(exc):
+        return TorchMissing(torch_check.missing_message("this"))
     return HFBrowseError(f"unexpected {type(exc).__name__}: {exc}")

@@ -52,6 +52,7 @@ from hfbrowse.core.errors import HFBrowseError, NoCheckpoint, OfflineError
 from hfbrowse.core.heads.resolve import HEAD_NAMES
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_tensors
+from hfbrowse.core.torch_check import require_torch
 
 ProgressFn = Callable[[str, int | None, int | None], None]  # label, done, total (None: unknown)
 
@@ -121,6 +122,7 @@ def run(
     require_text(request.text)
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
+    require_torch("the console")  # before any download: without torch nothing could run
     ref = facts.ref
     with gc_paused(when="torch" not in sys.modules):
         device = resolve_device(request.device)  # the first call imports torch

@@ -43,6 +43,7 @@ from hfbrowse.core.heads.compat_results import (
     Renamed,
 )
 from hfbrowse.core.heads.resolve import HEAD_NAMES, HeadReport
+from hfbrowse.core.torch_check import require_torch
 
 _TORCH_DTYPES = {
     "F64": "float64",
@@ -298,6 +299,7 @@ def iter_compat(
             "compatibility needs the checkpoint's safetensors headers; this table was built"
             " from config.json."
         )
+    require_torch("head compatibility")
     import_transformers()
     rows, _, _ = checkpoint_view(table, config)
     config_obj = config_object(config)
