@@ -55,12 +55,12 @@ def install_command(
 ) -> str:
     """The shell command that installs torch into the environment this process runs in.
 
-    ``python -m pip`` where the environment has pip (venvs, pipx); ``uv pip --python`` where it
-    has none, which is how uv makes environments (``uv tool install``, ``hf extensions install`` when uv is on PATH),
-    with ``--torch-backend=auto`` (uv picks CPU or the CUDA that the driver supports). With pip
-    on Linux, PyPI's torch is the CUDA build (~3 GB with its NVIDIA wheels), so without an
-    NVIDIA driver the command takes the CPU wheel from PyTorch's own index. macOS and Windows
-    wheels on PyPI carry no CUDA libraries: plain pip is right there.
+    ``python -m pip`` where the environment has pip (venvs, pipx). ``uv pip --python`` where it
+    has none, which is how uv makes environments (``uv tool install``; ``hf extensions install``
+    when uv is on PATH), with ``--torch-backend=auto``: uv picks CPU or the CUDA the driver
+    supports. With pip on Linux, PyPI's torch is the CUDA build (~3 GB with its NVIDIA wheels),
+    so without an NVIDIA driver the command takes the CPU wheel from PyTorch's own index. macOS
+    and Windows wheels on PyPI carry no CUDA libraries: plain pip is right there.
     """
     python = python or sys.executable
     has_pip = _pip_available() if has_pip is None else has_pip

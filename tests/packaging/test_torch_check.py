@@ -21,6 +21,7 @@ from hfbrowse.core.errors import HFBrowseError, TorchMissing, as_user_error
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = "/home/u/.venv/bin/python"
+CPU = f"--index-url {torch_check.CPU_INDEX}"
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_the_extra_is_the_requirement_the_message_installs() -> None:
 @pytest.mark.parametrize(
     ("has_pip", "cuda", "platform", "expected"),
     [
-        (True, False, "linux", f"{PY} -m pip install 'torch>=2.4' --index-url {torch_check.CPU_INDEX}"),
+        (True, False, "linux", f"{PY} -m pip install 'torch>=2.4' {CPU}"),
         (True, True, "linux", f"{PY} -m pip install 'torch>=2.4'"),
         (True, False, "darwin", f"{PY} -m pip install 'torch>=2.4'"),
         (True, False, "win32", f"{PY} -m pip install 'torch>=2.4'"),
@@ -50,7 +51,8 @@ def test_the_extra_is_the_requirement_the_message_installs() -> None:
 def test_install_command_fits_the_environment(
     has_pip: bool, cuda: bool, platform: str, expected: str
 ) -> None:
-    assert torch_check.install_command(PY, has_pip=has_pip, cuda=cuda, platform=platform) == expected
+    command = torch_check.install_command(PY, has_pip=has_pip, cuda=cuda, platform=platform)
+    assert command == expected
 
 
 def test_install_command_quotes_the_interpreter_path() -> None:

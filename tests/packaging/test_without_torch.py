@@ -92,7 +92,7 @@ def test_demo_without_torch(
     assert code == 0, err
     assert doc["model"].endswith("tiny-gpt2") and doc["tensors"]["count"] == 28
     for name in DEMO_NAMES:
-        marker = json.loads((tmp_path / "hfbrowse" / "demo" / name / builder.MARKER_FILE).read_text())
+        marker = json.loads((tmp_path / "hfbrowse/demo" / name / builder.MARKER_FILE).read_text())
         assert marker["weights"] == "numpy (built without torch)"
 
 
