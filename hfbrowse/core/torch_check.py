@@ -49,27 +49,63 @@ def _pip_available() -> bool:
 def install_command(
     python: str | None = None,
     *,
+    prefix: str | None = None,
     has_pip: bool | None = None,
     cuda: bool | None = None,
     platform: str | None = None,
 ) -> str:
     """The shell command that installs torch into the environment this process runs in.
 
-    ``python -m pip`` where the environment has pip (venvs, pipx). ``uv pip --python`` where it
-    has none, which is how uv makes environments (``uv tool install``; ``hf extensions install``
-    when uv is on PATH), with ``--torch-backend=auto``: uv picks CPU or the CUDA the driver
-    supports. With pip on Linux, PyPI's torch is the CUDA build (~3 GB with its NVIDIA wheels),
-    so without an NVIDIA driver the command takes the CPU wheel from PyTorch's own index. macOS
-    and Windows wheels on PyPI carry no CUDA libraries: plain pip is right there.
+    A tool manager's environment is rebuilt by its upgrades, which drop packages added by hand:
+    there the command goes through the manager (``uv tool install`` again, with the extra;
+    ``pipx inject``). Otherwise ``python -m pip`` where the environment has pip, and
+    ``uv pip --python`` where it has none (uv makes environments without pip; ``hf extensions
+    install`` does when uv is on PATH). uv's ``--torch-backend=auto`` picks CPU or the CUDA the
+    driver supports. With pip on Linux, PyPI's torch is the CUDA build (~3 GB with its NVIDIA
+    wheels), so without an NVIDIA driver the command takes the CPU wheel from PyTorch's own
+    index. macOS and Windows wheels on PyPI carry no CUDA libraries: plain pip is right there.
     """
     python = python or sys.executable
-    has_pip = _pip_available() if has_pip is None else has_pip
+    env = Path(prefix or sys.prefix)
     platform = platform or sys.platform
+    index = _cpu_index_args(cuda, platform)
+    if (uv_tool := _uv_tool_command(env)) is not None:
+        return uv_tool
+    if (env / "pipx_metadata.json").is_file():
+        return f"pipx inject {shlex.quote(env.name)} {shlex.quote(TORCH_REQUIREMENT)}{index}"
+    has_pip = _pip_available() if has_pip is None else has_pip
     quoted = shlex.quote(python)
     requirement = shlex.quote(TORCH_REQUIREMENT)
     if not has_pip:
         return f"uv pip install --python {quoted} {requirement} --torch-backend=auto"
-    return f"{quoted} -m pip install {requirement}{_cpu_index_args(cuda, platform)}"
+    return f"{quoted} -m pip install {requirement}{index}"
+
+
+def _uv_tool_command(env: Path) -> str | None:
+    """``uv tool install`` of what this tool environment was installed from, plus the extra.
+
+    uv records the requirement in ``uv-receipt.toml``; installing the same source with other
+    extras replaces the environment, and later ``uv tool upgrade`` keeps the extra."""
+    try:
+        import tomllib
+
+        receipt = tomllib.loads((env / "uv-receipt.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    requirements = receipt.get("tool", {}).get("requirements", [])
+    ours = next((r for r in requirements if r.get("name") == "hfbrowse"), None)
+    if not isinstance(ours, dict):
+        return None
+    extras = ",".join(sorted({*ours.get("extras", []), "torch"}))
+    spec = f"hfbrowse[{extras}]"
+    editable = ""
+    if "editable" in ours:
+        spec, editable = f"{spec} @ {ours['editable']}", " --editable"
+    elif "directory" in ours or "url" in ours or "path" in ours:
+        spec = f"{spec} @ {ours.get('directory') or ours.get('url') or ours.get('path')}"
+    else:
+        spec += ours.get("specifier", "")
+    return f"uv tool install{editable} {shlex.quote(spec)} --torch-backend=auto"
 
 
 def _cpu_index_args(cuda: bool | None, platform: str) -> str:

@@ -217,6 +217,29 @@ def test_version_and_the_extension_name(light: LightVenv, tmp_path: Path) -> Non
     assert usage.returncode == 0 and usage.stdout.startswith("usage: hf-browse ")
 
 
+def test_hf_cli_runs_it_as_the_browse_extension(light: LightVenv, tmp_path: Path) -> None:
+    """``hf browse`` as huggingface_hub dispatches it once ``hf extensions install OWNER/hf-browse``
+    has put a venv in ~/.local/share/hf/extensions/hf-browse (GitHub is out of reach here, so the
+    install is stood in for: its manifest, and the script at the path the installer uses)."""
+    ext = tmp_path / ".local/share/hf/extensions/hf-browse"
+    script = ext / "venv/bin/hf-browse"
+    script.parent.mkdir(parents=True)
+    script.symlink_to(light.bin / "hf-browse")
+    manifest = {
+        "owner": "OWNER", "repo": "hf-browse", "repo_id": "OWNER/hf-browse",
+        "short_name": "browse", "executable_path": str(script), "type": "python",
+        "installed_at": "2026-01-01T00:00:00+00:00", "description": None, "commit_sha": None,
+    }  # fmt: skip
+    (ext / "manifest.json").write_text(json.dumps(manifest))
+    env = light.env(tmp_path) | {"HOME": str(tmp_path), "HF_HUB_DISABLE_UPDATE_CHECK": "1"}
+    proc = subprocess.run(
+        [str(light.bin / "hf"), "browse", "--help"], env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: hf browse "), proc.stdout[:300]
+
+
 def test_console_says_how_to_install_torch(
     light: LightVenv, fixtures: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -51,12 +51,16 @@ def test_the_extra_is_the_requirement_the_message_installs() -> None:
 def test_install_command_fits_the_environment(
     has_pip: bool, cuda: bool, platform: str, expected: str
 ) -> None:
-    command = torch_check.install_command(PY, has_pip=has_pip, cuda=cuda, platform=platform)
+    command = torch_check.install_command(
+        PY, prefix="/home/u/.venv", has_pip=has_pip, cuda=cuda, platform=platform
+    )
     assert command == expected
 
 
 def test_install_command_quotes_the_interpreter_path() -> None:
-    command = torch_check.install_command("/opt/my env/python", has_pip=True, cuda=True)
+    command = torch_check.install_command(
+        "/opt/my env/python", prefix="/opt/my env", has_pip=True, cuda=True
+    )
     assert shlex.split(command)[:3] == ["/opt/my env/python", "-m", "pip"]
 
 
@@ -121,3 +125,43 @@ def test_prog_name_is_how_it_was_called(argv0: str, prog: str) -> None:
 def test_usage_line_uses_the_called_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["/x/hf/extensions/hf-browse/venv/bin/hf-browse", "--help"])
     assert build_parser().format_usage().startswith("usage: hf browse ")
+
+
+def _receipt(folder: Path, requirement: str) -> Path:
+    folder.mkdir()
+    (folder / "uv-receipt.toml").write_text(
+        f'[tool]\nrequirements = [{requirement}]\nentrypoints = []\n', encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        ('{ name = "hfbrowse" }', "'hfbrowse[torch]'"),
+        ('{ name = "hfbrowse", specifier = ">=0.1" }', "'hfbrowse[torch]>=0.1'"),
+        (
+            '{ name = "hfbrowse", extras = ["test"], directory = "/src/hfbrowse" }',
+            "'hfbrowse[test,torch] @ /src/hfbrowse'",
+        ),
+        (
+            '{ name = "hfbrowse", editable = "/src/hfbrowse" }',
+            "--editable 'hfbrowse[torch] @ /src/hfbrowse'",
+        ),
+    ],
+)
+def test_a_uv_tool_is_reinstalled_with_the_extra(
+    tmp_path: Path, requirement: str, expected: str
+) -> None:
+    """uv tool upgrade drops what was added by hand: the extra goes into uv's own receipt."""
+    env = _receipt(tmp_path / "hfbrowse", requirement)
+    command = torch_check.install_command(PY, prefix=str(env), has_pip=False)
+    assert command == f"uv tool install {expected} --torch-backend=auto"
+
+
+def test_a_pipx_venv_gets_torch_injected(tmp_path: Path) -> None:
+    env = tmp_path / "hfbrowse"
+    env.mkdir()
+    (env / "pipx_metadata.json").write_text("{}", encoding="utf-8")
+    command = torch_check.install_command(PY, prefix=str(env), cuda=False, platform="linux")
+    assert command == f"pipx inject hfbrowse 'torch>=2.4' {CPU}"
