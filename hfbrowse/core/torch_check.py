@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,8 +36,9 @@ def torch_installed() -> bool:
 
 
 def nvidia_driver_present() -> bool:
-    """An NVIDIA kernel driver is loaded (Linux): then the CUDA build of torch is worth its size."""
-    return Path("/proc/driver/nvidia/version").exists()
+    """An NVIDIA driver is installed (Linux; WSL puts nvidia-smi on PATH but has no /proc entry):
+    then the CUDA build of torch is worth its size."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
 def _pip_available() -> bool:

@@ -8,7 +8,7 @@ elsewhere that needs torch fails the torch-less run with ``TorchMissing`` or
 ``ModuleNotFoundError: torch`` until it is listed here (or marked ``@pytest.mark.torch``).
 
 An entry is ``path::test`` (every parameter) or ``path::test[prefix`` (the parameters starting
-with it). ``test_every_entry_names_a_test`` keeps the list from going stale.
+with it). test_distributions' ``test_needs_torch_entries_name_tests`` keeps it from going stale.
 """
 
 from __future__ import annotations
