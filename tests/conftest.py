@@ -29,10 +29,15 @@ from tests.support.models import hub_id  # noqa: E402
 
 @pytest.fixture(scope="session")
 def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every tiny model and odd case, built once per session (deterministic)."""
+    """Every tiny model and odd case, built once per session (deterministic).
+
+    ``HFBROWSE_TEST_FIXTURES`` names a folder where a session with torch already built them:
+    tests/packaging runs the read-only tests in a venv without torch, which cannot build the
+    fixtures that need it (a ``torch.save`` checkpoint, a sharded ``save_pretrained``)."""
     from hfbrowse.demo.fixtures import build_test_fixtures
 
-    return build_test_fixtures(tmp_path_factory.mktemp("fixtures"))
+    prebuilt = os.environ.get("HFBROWSE_TEST_FIXTURES")
+    return build_test_fixtures(Path(prebuilt) if prebuilt else tmp_path_factory.mktemp("fixtures"))
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +97,11 @@ def gw(big_hub) -> HubGateway:
     """A gateway pointed at ``big_hub``, its request log cleared."""
     big_hub.clear_log()
     return HubGateway(endpoint=big_hub.url)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that need torch (tests/packaging/needs_torch.py); skip them without it."""
+    from hfbrowse.core.torch_check import torch_installed
+    from tests.packaging.needs_torch import mark_torch_tests
+
+    mark_torch_tests(items, torch_installed())

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from hfbrowse import __version__
+from hfbrowse.cli.about import VersionAction, prog_name
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="hfbrowse",
+        prog=prog_name(),
         description="Understand a Hugging Face model from a terminal: config, tensors, head"
         " source, and a console that runs it.",
     )
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--yes", action="store_true", help="with --run --print/--json: load .bin or large models"
     )
-    p.add_argument("--version", action="version", version=f"hfbrowse {__version__}")
+    p.add_argument("--version", action=VersionAction)
     from hfbrowse.cli.search import add_search_arguments
 
     add_search_arguments(p)

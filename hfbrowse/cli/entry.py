@@ -119,9 +119,9 @@ def _collect_models(args: argparse.Namespace):
         refs.append(start)
     if args.demo:
         from hfbrowse.core.paths import demo_dir
-        from hfbrowse.demo.builder import DEMO_MODELS, build_demo_models
+        from hfbrowse.demo.builder import DEMO_MODELS, build_demo_models, is_complete
 
-        if not (demo_dir() / DEMO_MODELS[-1].name / ".hfbrowse-demo").exists():
+        if not all(is_complete(demo_dir() / spec.name, spec.head) for spec in DEMO_MODELS):
             note(f"building demo models once into {demo_dir()} …")
         built = build_demo_models(demo_dir())
         demo_refs = [ModelRef("local", str(path), label="demo") for path in built.values()]

@@ -4,3 +4,6 @@ Nothing under this package imports Textual. torch and transformers are imported 
 functions that the UI calls from thread workers, so that the config tree and tensor table can be
 drawn from plain JSON and header bytes in milliseconds.
 """
+
+# Registers the one-line "install torch" translation with core.errors.as_user_error.
+from hfbrowse.core import torch_check  # noqa: F401

@@ -5,6 +5,8 @@ The UI and the CLI print ``str(error)`` and nothing else: no traceback ever reac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class HFBrowseError(Exception):
     """Base class: a problem the user can understand and act on."""
@@ -46,9 +48,28 @@ def one_line(exc: BaseException, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class TorchMissing(HFBrowseError):
+    """torch (the optional ``hfbrowse[torch]`` extra) is not installed; the message names the
+    command that installs it (built by ``core.torch_check``, the one place that words it)."""
+
+
+Translator = Callable[[BaseException], "HFBrowseError | None"]
+_TRANSLATORS: list[Translator] = []
+
+
+def translate_with(translator: Translator) -> Translator:
+    """Register a translator for library exceptions that deserve a better line than "unexpected
+    …" (``torch_check`` registers the missing-torch one); it returns None for others."""
+    _TRANSLATORS.append(translator)
+    return translator
+
+
 def as_user_error(exc: BaseException) -> HFBrowseError:
     """Any exception as one line for a pane or stderr: ours as they are, a library surprise
     named by its type. The one place where "unexpected …" is worded."""
     if isinstance(exc, HFBrowseError):
         return exc
+    for translator in _TRANSLATORS:
+        if (found := translator(exc)) is not None:
+            return found
     return HFBrowseError(f"unexpected {type(exc).__name__}: {one_line(exc)}")

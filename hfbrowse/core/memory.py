@@ -188,7 +188,10 @@ def machine_memory() -> MachineMemory:
         pass
     torch = sys.modules.get("torch")
     if torch is None:
-        return MachineMemory(tuple(devices), "no GPU seen (torch not loaded yet)")
+        from hfbrowse.core.torch_check import torch_installed
+
+        why = "torch not loaded yet" if torch_installed() else "torch not installed"
+        return MachineMemory(tuple(devices), f"no GPU seen ({why})")
     try:
         if not torch.cuda.is_available():
             return MachineMemory(tuple(devices), "no GPU seen")

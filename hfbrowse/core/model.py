@@ -154,10 +154,8 @@ def load_checkpoint(
 
             table = meta_tensor_table(facts.config, head)
         except Exception as exc:
-            why = as_user_error(exc)
-            return Checkpoint(
-                None, error=HFBrowseError(f"{missing} {why}"), hub_parameters=hub_total
-            )
+            why = as_user_error(exc)  # the type stays (TorchMissing says what to install)
+            return Checkpoint(None, error=type(why)(f"{missing} {why}"), hub_parameters=hub_total)
         notice = f"{missing} Shapes below are {head} built from config.json."
     except Exception as exc:
         return Checkpoint(None, error=as_user_error(exc), hub_parameters=hub_total)

@@ -4,6 +4,10 @@ Used by `hfbrowse --demo` and by the test suite. Every model is saved with `save
 (safetensors), so the code that opens it is the code that opens a Hub checkpoint. Each folder
 gets a marker file, written last; a folder with a matching marker is never rebuilt.
 
+torch is optional (the `hfbrowse[torch]` extra): without it, `demo.torchless` writes the same
+config, tokenizer, card and safetensors layout with numpy weights, so `--demo` browses the same
+models; its marker says so, and once torch is installed those folders are rebuilt with torch.
+
 torch, transformers and tokenizers are imported only inside functions: the CLI imports this
 module and must start fast.
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hfbrowse.core.torch_check import torch_installed
 from hfbrowse.demo import tokenizers_offline as toks
 
 MARKER_FILE = ".hfbrowse-demo"
@@ -29,6 +34,8 @@ SEED = 0
 MAX_POSITIONS = toks.MODEL_MAX_LENGTH
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
 SST_LABELS = ("NEGATIVE", "POSITIVE")
+# (model class name, its config object, its tokenizer): what `save_demo_model` builds and saves.
+Recipe = tuple[str, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -76,18 +83,18 @@ def _labels(names: tuple[str, ...]) -> dict[str, Any]:
     return {"id2label": dict(enumerate(names)), "label2id": {n: i for i, n in enumerate(names)}}
 
 
-def _bert(model_class: str, **extra: Any) -> Callable[[], tuple[Any, Any]]:
-    def make() -> tuple[Any, Any]:
+def _bert(model_class: str, **extra: Any) -> Callable[[], Recipe]:
+    def make() -> Recipe:
         from transformers import BertConfig
 
         tok = toks.bert_tokenizer()
         cfg = BertConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, **_BERT_SIZE, **extra)
-        return _instantiate(model_class, cfg), tok
+        return model_class, cfg, tok
 
     return make
 
 
-def _gpt2() -> tuple[Any, Any]:
+def _gpt2() -> Recipe:
     from transformers import GPT2Config
 
     tok = toks.gpt2_tokenizer()
@@ -95,10 +102,10 @@ def _gpt2() -> tuple[Any, Any]:
         vocab_size=len(tok), n_positions=MAX_POSITIONS, n_embd=32, n_layer=2, n_head=2,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
     )  # fmt: skip
-    return _instantiate("GPT2LMHeadModel", cfg), tok
+    return "GPT2LMHeadModel", cfg, tok
 
 
-def _distilbert_sst() -> tuple[Any, Any]:
+def _distilbert_sst() -> Recipe:
     from transformers import DistilBertConfig
 
     tok = toks.bert_tokenizer("DistilBertTokenizer")
@@ -106,10 +113,10 @@ def _distilbert_sst() -> tuple[Any, Any]:
         vocab_size=len(tok), dim=32, n_layers=2, n_heads=2, hidden_dim=64,
         max_position_embeddings=MAX_POSITIONS, pad_token_id=tok.pad_token_id, **_labels(SST_LABELS),
     )  # fmt: skip
-    return _instantiate("DistilBertForSequenceClassification", cfg), tok
+    return "DistilBertForSequenceClassification", cfg, tok
 
 
-def _t5() -> tuple[Any, Any]:
+def _t5() -> Recipe:
     from transformers import T5Config
 
     tok = toks.t5_tokenizer()
@@ -119,10 +126,10 @@ def _t5() -> tuple[Any, Any]:
         relative_attention_max_distance=MAX_POSITIONS, pad_token_id=tok.pad_token_id,
         eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id,
     )  # fmt: skip
-    return _instantiate("T5ForConditionalGeneration", cfg), tok
+    return "T5ForConditionalGeneration", cfg, tok
 
 
-def _bart() -> tuple[Any, Any]:
+def _bart() -> Recipe:
     from transformers import BartConfig
 
     tok = toks.bart_tokenizer()
@@ -134,10 +141,10 @@ def _bart() -> tuple[Any, Any]:
         pad_token_id=tok.pad_token_id, eos_token_id=eos, decoder_start_token_id=eos,
         forced_eos_token_id=eos,
     )  # fmt: skip
-    return _instantiate("BartForConditionalGeneration", cfg), tok
+    return "BartForConditionalGeneration", cfg, tok
 
 
-_RECIPES: dict[str, Callable[[], tuple[Any, Any]]] = {
+_RECIPES: dict[str, Callable[[], Recipe]] = {
     "tiny-gpt2": _gpt2,
     "tiny-bert-mlm": _bert("BertForMaskedLM"),
     "tiny-bert-qa": _bert("BertForQuestionAnswering"),
@@ -200,10 +207,17 @@ def _model_card(name: str, head: str, description: str, pipeline_tag: str | None
 
 def save_demo_model(name: str, folder: Path, **save_kwargs: Any) -> Any:
     """Build demo model `name`, save model, tokenizer and model card into `folder`; return the
-    model."""
+    model (None when torch is not installed: then `demo.torchless` writes numpy weights)."""
     spec = next(s for s in DEMO_MODELS if s.name == name)
-    model, tok = _RECIPES[name]()
-    model.save_pretrained(folder, **save_kwargs)
+    class_name, config, tok = _RECIPES[name]()
+    if torch_installed():
+        model = _instantiate(class_name, config)
+        model.save_pretrained(folder, **save_kwargs)
+    else:
+        from hfbrowse.demo import torchless
+
+        model = None
+        torchless.save_model(name, class_name, config, folder, **save_kwargs)
     tok.save_pretrained(folder)
     tag = _PIPELINE_TAGS[spec.head]
     card = _model_card(name, spec.head, spec.description, tag)
@@ -211,17 +225,26 @@ def save_demo_model(name: str, folder: Path, **save_kwargs: Any) -> Any:
     return model
 
 
-def _marker_text(name: str, head: str) -> str:
-    return json.dumps({"name": name, "head": head, "version": MARKER_VERSION}, sort_keys=True)
+def _marker_text(name: str, head: str, *, numpy_weights: bool = False) -> str:
+    fields: dict[str, Any] = {"name": name, "head": head, "version": MARKER_VERSION}
+    if numpy_weights:
+        fields["weights"] = "numpy (built without torch)"
+    return json.dumps(fields, sort_keys=True)
 
 
 def is_complete(folder: Path, head: str = "") -> bool:
-    """True if `folder` holds the marker written last by a finished build of the same version."""
+    """True if `folder` holds the marker written last by a finished build of the same version.
+
+    A folder built without torch (numpy weights) counts only while torch is still missing:
+    once torch is installed it is rebuilt, so every torch user gets the same bytes."""
     marker = folder / MARKER_FILE
     try:
-        return marker.read_text(encoding="utf-8") == _marker_text(folder.name, head)
+        text = marker.read_text(encoding="utf-8")
     except OSError:
         return False
+    if text == _marker_text(folder.name, head):
+        return True
+    return not torch_installed() and text == _marker_text(folder.name, head, numpy_weights=True)
 
 
 def _normalise_modes(folder: Path) -> None:
@@ -245,7 +268,8 @@ def ensure_built(dest: Path, name: str, head: str, build: Callable[[Path], None]
         with quiet():
             build(tmp)
         _normalise_modes(tmp)
-        (tmp / MARKER_FILE).write_text(_marker_text(name, head), encoding="utf-8")
+        marker = _marker_text(name, head, numpy_weights=not torch_installed())
+        (tmp / MARKER_FILE).write_text(marker, encoding="utf-8")
         if folder.exists() and not is_complete(folder, head):
             shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(OSError):  # lost a race: another process put it in place

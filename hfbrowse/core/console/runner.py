@@ -45,6 +45,7 @@ from hfbrowse.core.console.settings import (
 from hfbrowse.core.heads.registry import HEAD_NAMES, head_spec
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_checkpoint
+from hfbrowse.core.torch_check import require_torch
 
 ProgressFn = Callable[[str, int | None, int | None], None]  # label, done, total (None: unknown)
 
@@ -114,6 +115,7 @@ def run(
     require_text(request.text)
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
+    require_torch("the console")  # before any download: without torch nothing could run
     ref = facts.ref
     with gc_paused(when="torch" not in sys.modules):
         device = resolve_device(request.device)  # the first call imports torch

@@ -44,6 +44,7 @@ from hfbrowse.core.heads.compat_results import (
 )
 from hfbrowse.core.heads.registry import HEAD_NAMES
 from hfbrowse.core.heads.resolve import HeadReport
+from hfbrowse.core.torch_check import require_torch
 
 _TORCH_DTYPES = {
     "F64": "float64",
@@ -299,6 +300,7 @@ def iter_compat(
             "compatibility needs the checkpoint's safetensors headers; this table was built"
             " from config.json."
         )
+    require_torch("head compatibility")
     import_transformers()
     rows, _, _ = checkpoint_view(table, config)
     config_obj = config_object(config)

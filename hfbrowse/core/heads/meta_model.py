@@ -67,6 +67,9 @@ def config_object(config: dict[str, Any]) -> Any:
 
 def meta_model(config: dict[str, Any], auto_class: str) -> Any:
     """Build ``auto_class`` for this config on the meta device: shapes only, no weights."""
+    from hfbrowse.core.torch_check import require_torch
+
+    require_torch("the tensor table built from config.json (meta device)")
     import torch
 
     transformers = import_transformers()
