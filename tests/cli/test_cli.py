@@ -107,7 +107,7 @@ def test_every_json_key_is_documented(fixtures, capsys):
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### The `--json` document") :]
     for flags in ([], ["--explain-config", "--diff-head", "qa", "--diff-config", "."]):
-        code, out, _ = run_cli(capsys, str(fixtures["tiny-bert-mlm"]), "--json", *flags)
+        _, out, _ = run_cli(capsys, str(fixtures["tiny-bert-mlm"]), "--json", *flags)
         doc = json.loads(out)
         assert doc["schema_version"] == "1.1"
         missing = [key for key in doc if f"`{key}`" not in table]
