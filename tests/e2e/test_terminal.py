@@ -1,0 +1,104 @@
+"""The terminal driver itself: what the journeys rely on (screen, keys, resize, timeouts, kill).
+
+A tiny child program stands in for the app so that a driver bug shows here, not as a puzzling
+journey failure.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from tests.support.terminal import Terminal, TerminalTimeout, key_bytes, strip_ansi
+
+# Prints its terminal size (again on SIGWINCH) and each key it reads, raw; `q` ends it.
+ECHO_KEYS = r"""
+import os, signal, sys, tty
+def size(*_):
+    c, r = os.get_terminal_size(1)
+    sys.stdout.write(f"size {c}x{r}\r\n"); sys.stdout.flush()
+signal.signal(signal.SIGWINCH, size)
+size()
+tty.setraw(0)
+while True:
+    data = os.read(0, 64)
+    sys.stdout.write(f"\x1b[1;31mkeys\x1b[0m {data!r}\r\n"); sys.stdout.flush()
+    if data == b"q":
+        sys.exit(3)
+"""
+
+
+def test_screen_keys_resize_and_exit_status() -> None:
+    with Terminal([sys.executable, "-c", ECHO_KEYS], size=(100, 30)) as term:
+        term.wait_for_text("size 100x30", timeout=20)
+        term.press("ctrl+p")
+        term.wait_for_text(r"keys b'\x10'")
+        term.type("hello world")
+        term.wait_for_text("keys b'hello world'")  # one burst, one read
+        term.resize(90, 20)
+        screen = term.wait_for_text("size 90x20")
+        assert len(screen.split("\n")) == 20
+        term.press("q")
+        assert term.wait_exit(timeout=10) == 3
+        assert "keys b'q'" in term.transcript()
+
+
+def test_a_failed_wait_shows_the_screen() -> None:
+    with Terminal([sys.executable, "-c", ECHO_KEYS], size=(80, 24)) as term:
+        term.wait_for_text("size 80x24", timeout=20)
+        started = time.monotonic()
+        with pytest.raises(TerminalTimeout) as failure:
+            term.wait_for_text("never drawn", timeout=0.5)
+        assert time.monotonic() - started < 5
+        message = str(failure.value)
+        assert "'never drawn'" in message and "size 80x24" in message
+        assert "process: running" in message
+        with pytest.raises(TerminalTimeout, match="still running"):
+            term.wait_exit(timeout=0.2)
+
+
+def test_a_wait_ends_when_the_process_dies() -> None:
+    with Terminal([sys.executable, "-c", "print('bye'); raise SystemExit(5)"]) as term:
+        started = time.monotonic()
+        with pytest.raises(TerminalTimeout, match="exited with status 5"):
+            term.wait_for_text("never drawn", timeout=30)
+        assert time.monotonic() - started < 10
+
+
+def test_close_kills_the_whole_process_group() -> None:
+    # The child starts a grandchild that ignores SIGTERM; both must be gone after close().
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', "
+        "'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)']); "
+        "print('pid', p.pid, flush=True); time.sleep(60)"
+    )
+    term = Terminal([sys.executable, "-c", script])
+    with term:
+        screen = term.wait_for(lambda s: "pid " in s, timeout=20, what="the grandchild's pid")
+        grandchild = int(screen.split("pid ")[1].split()[0])
+    assert term.proc is not None and term.proc.poll() is not None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(grandchild):
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"  # a zombie is dead, just not reaped
+    except OSError:
+        return False
+
+
+def test_key_names() -> None:
+    assert key_bytes("ctrl+p") == b"\x10"
+    assert key_bytes("shift+tab") == b"\x1b[Z"
+    assert key_bytes("colon") == b":"
+    assert key_bytes("Q") == b"Q"
+    with pytest.raises(ValueError):
+        key_bytes("hyper+x")
+    assert strip_ansi("\x1b[1;31mTraceback\x1b[0m\x1b]0;t\x07!") == "Traceback!"
