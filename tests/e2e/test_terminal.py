@@ -62,9 +62,11 @@ def test_a_failed_wait_shows_the_screen() -> None:
 def test_a_wait_ends_when_the_process_dies() -> None:
     with Terminal([sys.executable, "-c", "print('bye'); raise SystemExit(5)"]) as term:
         started = time.monotonic()
-        with pytest.raises(TerminalTimeout, match="exited with status 5"):
+        with pytest.raises(TerminalTimeout) as failure:
             term.wait_for_text("never drawn", timeout=30)
         assert time.monotonic() - started < 10
+        assert "closed while waiting" in str(failure.value)
+        assert "process: exited with status 5" in str(failure.value)
 
 
 def test_close_kills_the_whole_process_group() -> None:

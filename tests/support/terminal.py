@@ -282,6 +282,11 @@ class Terminal:
                 if left <= 0:
                     break
                 self._cond.wait(min(left, 0.25))
+        if self._eof:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                if self.proc is not None:
+                    self.proc.wait(timeout=2)  # so the message can give its exit status
+            raise TerminalTimeout(self.describe(f"the terminal closed while waiting for {what}"))
         raise TerminalTimeout(self.describe(f"waited {timeout:.0f} s for {what}"))
 
     def wait_for_text(self, *texts: str, timeout: float = 30.0) -> str:
