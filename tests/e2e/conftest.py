@@ -32,14 +32,6 @@ def e2e_home(tmp_path_factory: pytest.TempPathFactory, hub) -> Path:
 @pytest.fixture(params=list(ENVIRONMENTS))
 def variant(request: pytest.FixtureRequest) -> dict[str, str]:
     """Each environment the app must work under (normal, NO_COLOR, C locale, TERM=linux)."""
-    if request.param == "no-color":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="issue 9: NO_COLOR crashes at launch: AttributeError: 'NoneType' object "
-                "has no attribute 'color' (ModelTable rows reach the monochrome filter unstyled)",
-            )
-        )
     return ENVIRONMENTS[request.param]
 
 
