@@ -29,7 +29,7 @@ class HFBrowseCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         from hfbrowse.ui.screens.main import MainScreen
 
-        screen = self.app.screen
+        screen = self.screen  # the screen the palette was opened over (app.screen is the palette)
         if not isinstance(screen, MainScreen):
             return []
         items: list[tuple[str, str, object]] = [

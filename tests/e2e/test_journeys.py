@@ -126,11 +126,6 @@ def test_local_folder_focus_zoom_resize(folder: Path, e2e_home: Path, variant: d
         quit_cleanly(term)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9: the palette lists only Textual's commands (Keys, Maximize, Quit, "
-    "Screenshot, Theme): HFBrowseCommands looks at app.screen, which is the palette itself",
-)
 def test_command_palette_lists_and_runs_app_actions(e2e_home: Path, variant: dict) -> None:
     """ctrl+p: typing finds hfbrowse's own actions and models (not only Textual's); choosing
     one acts (the library log opens; a model opens)."""
