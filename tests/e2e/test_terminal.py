@@ -104,3 +104,12 @@ def test_key_names() -> None:
     with pytest.raises(ValueError):
         key_bytes("hyper+x")
     assert strip_ansi("\x1b[1;31mTraceback\x1b[0m\x1b]0;t\x07!") == "Traceback!"
+
+
+def test_a_partly_overdrawn_wide_character_does_not_break_the_screen() -> None:
+    # 🔎 takes two cells; overwriting only its first cell leaves the second as an empty stub,
+    # on which pyte's own Screen.display raises IndexError.
+    script = r"import sys; sys.stdout.write('ab\U0001f50ecd\r\n\x1b[1;3HX\r\n'); sys.stdout.flush()"
+    with Terminal([sys.executable, "-c", script], size=(20, 4)) as term:
+        screen = term.wait_for(lambda s: "X" in s, timeout=20, what="the overdraw")
+        assert screen.split("\n")[0].startswith("abX")

@@ -235,7 +235,15 @@ class Terminal:
     # -- output ----------------------------------------------------------------------------
     def screen_lines(self) -> list[str]:
         with self._cond:
-            return [line.rstrip() for line in self.screen.display]
+            return self._lines()
+
+    def _lines(self) -> list[str]:
+        """The rows as text (call with the lock held). Not ``pyte.Screen.display``: it fails
+        (IndexError) on the empty stub a wide character leaves when it is partly overdrawn;
+        stubs are simply skipped here, so a wide character is one character of the row."""
+        screen, columns = self.screen, self.columns
+        rows = (screen.buffer[y] for y in range(screen.lines))
+        return ["".join(row[x].data for x in range(columns)).rstrip() for row in rows]
 
     def screen_text(self) -> str:
         """The screen as text, one line per row, trailing blanks removed."""
@@ -273,7 +281,7 @@ class Terminal:
         with self._cond:
             while True:
                 if after is None or self._chunks > after:
-                    text = "\n".join(line.rstrip() for line in self.screen.display)
+                    text = "\n".join(self._lines())
                     if predicate(text):
                         return text
                 if self._eof:
