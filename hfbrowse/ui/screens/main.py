@@ -42,11 +42,23 @@ from hfbrowse.ui.screens.reading_actions import ReadingActions
 class MainScreen(AnalysisActions, ReadingActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [  # tooltips are the long descriptions F1 shows
-        Binding("slash", "search", "Search", tooltip="Search / filter models", id="search"),
+        Binding(  # priority: acts before the keys typed after it are sent to the old focus
+            "slash",
+            "search",
+            "Search",
+            tooltip="Search / filter models",
+            id="search",
+            priority=True,
+        ),
         Binding("z", "zoom", "Zoom", tooltip="Zoom the focused pane (again: restore)", id="zoom"),
         Binding("h", "cycle_head", "Head", tooltip="Show the next supported head", id="cycle_head"),
-        Binding(
-            "colon", "focus_console", "Console", tooltip="Type input for the head", id="console"
+        Binding(  # priority: acts before the keys typed after it are sent to the old focus
+            "colon",
+            "focus_console",
+            "Console",
+            tooltip="Type input for the head",
+            id="console",
+            priority=True,
         ),
         Binding(
             "escape",
@@ -331,13 +343,16 @@ class MainScreen(AnalysisActions, ReadingActions, Screen):
             self.minimize()
         self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
         search = self.query_one("#models-filter", Input)
-        search.focus()  # at once, so keys typed right after / reach it (the list has s/t/l keys)
-        self.call_after_refresh(search.focus)  # and again once a hidden (narrow) pane is shown
+        # At once (Widget.focus() waits for the message queue, where the keys typed right after
+        # / already are: the list has s/t/l keys), and again once a hidden (narrow) pane shows.
+        self.set_focus(search)
+        self.call_after_refresh(search.focus)
 
     def action_focus_console(self) -> None:
         if self.maximized is not None:
             self.minimize()
-        self.query_one("#console-input", Input).focus()
+        # At once: keys typed right after `:` are already queued behind a focus() callback.
+        self.set_focus(self.query_one("#console-input", Input))
 
     def _pane_of(self, widget: Widget | None) -> Widget | None:
         while widget is not None and not widget.has_class("pane"):
