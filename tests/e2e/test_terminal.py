@@ -20,8 +20,8 @@ def size(*_):
     c, r = os.get_terminal_size(1)
     sys.stdout.write(f"size {c}x{r}\r\n"); sys.stdout.flush()
 signal.signal(signal.SIGWINCH, size)
+tty.setraw(0)  # before the first line: keys sent once it shows are read raw, not flushed
 size()
-tty.setraw(0)
 while True:
     data = os.read(0, 64)
     sys.stdout.write(f"\x1b[1;31mkeys\x1b[0m {data!r}\r\n"); sys.stdout.flush()
@@ -113,3 +113,30 @@ def test_a_partly_overdrawn_wide_character_does_not_break_the_screen() -> None:
     with Terminal([sys.executable, "-c", script], size=(20, 4)) as term:
         screen = term.wait_for(lambda s: "X" in s, timeout=20, what="the overdraw")
         assert screen.split("\n")[0].startswith("abX")
+
+
+def test_moments_are_timed_from_the_spawn() -> None:
+    term = Terminal([sys.executable, "-c", ECHO_KEYS], size=(80, 24))
+    term.mark_when("drawn", lambda s: "size 80x24" in s)
+    term.mark_when("typed", lambda s: "keys b'x'" in s)
+    with term:
+        drawn = term.wait_marks("drawn", timeout=20)["drawn"]
+        pressed = time.monotonic() - term.started_at
+        term.press("x")
+        typed = term.wait_marks("typed")["typed"]
+    assert 0 < drawn.seconds < pressed < typed.seconds
+    assert not drawn.torch_loaded and not typed.torch_loaded
+
+
+def test_a_torch_import_is_seen_in_the_process_maps() -> None:
+    # The benchmark's "torch imported" column must be able to say yes.
+    script = "input('before'); import torch; print('after', flush=True); input()"
+    term = Terminal([sys.executable, "-c", script])
+    term.mark_when("before", lambda s: "before" in s)
+    term.mark_when("after", lambda s: "after" in s)
+    with term:
+        term.wait_marks("before", timeout=20)
+        term.press("enter")  # only now does it import torch
+        marks = term.wait_marks("before", "after", timeout=60)
+    assert not marks["before"].torch_loaded
+    assert marks["after"].torch_loaded

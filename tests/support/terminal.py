@@ -28,6 +28,7 @@ import termios
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyte
@@ -57,6 +58,14 @@ KEYS: dict[str, bytes] = {
     "colon": b":",
     "slash": b"/",
 }
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment on screen: seconds since the spawn, and whether torch was loaded by then."""
+
+    seconds: float
+    torch_loaded: bool
 
 
 class TerminalTimeout(AssertionError):
@@ -111,6 +120,8 @@ class Terminal:
         self._chunks = 0  # output chunks fed so far: lets a wait ask for a redraw after an input
         self._stop = threading.Event()
         self.proc: subprocess.Popen[bytes] | None = None
+        self._watches: dict[str, Callable[[str], bool]] = {}
+        self.marks: dict[str, Mark] = {}  # moments timed by mark_when()
         self.started_at = 0.0  # time.monotonic() just before spawning
         self._master = -1
         self._reader: threading.Thread | None = None
@@ -187,6 +198,7 @@ class Terminal:
                 if not ready:
                     continue
                 data = os.read(self._master, 1 << 16)
+                arrived = time.monotonic()
             except (OSError, ValueError):
                 data = b""  # EIO: every slave fd is closed, the process (group) is gone
             with self._cond:
@@ -198,7 +210,20 @@ class Terminal:
                     self._transcript += data
                 self._stream.feed(data)
                 self._chunks += 1
+                if self._watches:
+                    self._check_watches(arrived)
                 self._cond.notify_all()
+
+    def _check_watches(self, arrived: float) -> None:
+        """Time the moments asked for by :meth:`mark_when` (with the lock held)."""
+        text = "\n".join(self._lines())
+        for name, predicate in list(self._watches.items()):
+            if predicate(text):
+                del self._watches[name]
+                self.marks[name] = Mark(arrived - self.started_at, self._torch_loaded())
+
+    def _torch_loaded(self) -> bool:
+        return self.uses_library("libtorch")
 
     # -- input -----------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -264,6 +289,24 @@ class Terminal:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    # -- timing ----------------------------------------------------------------------------
+    def mark_when(self, name: str, predicate: Callable[[str], bool]) -> None:
+        """Time the first screen on which ``predicate`` holds: seconds from the spawn to the
+        arrival of the output chunk that drew it (checked after every chunk, in the reader, so
+        a busy test thread does not delay it), and whether libtorch was mapped by then. Call
+        before :meth:`start` to miss nothing."""
+        with self._cond:
+            self._watches[name] = predicate
+
+    def wait_marks(self, *names: str, timeout: float = 60.0) -> dict[str, Mark]:
+        """Wait until every named moment is marked; return the marks."""
+        self.wait_for(
+            lambda _: all(n in self.marks for n in names),
+            timeout=timeout,
+            what=" and ".join(names),
+        )
+        return {n: self.marks[n] for n in names}
 
     # -- waiting ---------------------------------------------------------------------------
     def wait_for(
