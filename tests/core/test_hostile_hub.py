@@ -20,14 +20,14 @@ import signal
 import struct
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.support.e2e import app_env, hfbrowse_command
-from tests.support.hostile_hub import HostileHub
+from tests.support.hostile_hub import HostileHub, hostile_servers
 from tests.support.hub_server import FakeHub, RepoSpec
 from tests.support.models import hub_id
 
@@ -138,11 +138,10 @@ def _padded_checkpoint(source: Path, dest: Path) -> None:
 
 
 @pytest.fixture
-def hostile(upstream, hostile_hub) -> Callable[..., HostileHub]:
-    def start(mode: str, **options) -> HostileHub:
-        return hostile_hub(mode, upstream=upstream.url, **options)
-
-    return start
+def hostile(upstream) -> Iterator[Callable[..., HostileHub]]:
+    """Start hostile Hub doubles in front of this module's Hub double; all stop at teardown."""
+    with hostile_servers(upstream.url) as start:
+        yield start
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +234,7 @@ def test_nothing_cached_fails_with_one_clear_line(
     hostile, tmp_path: Path, mode: str, where: str
 ) -> None:
     server = hostile(mode, where=where)
-    run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 2)
+    run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 0.5)
     assert_one_clear_line(run, FAIL_BUDGET_S)
     assert server.seen, "the hostile server was never asked: the test did not test it"
 
@@ -248,7 +247,7 @@ def test_nothing_cached_fails_with_one_clear_line(
 )
 def test_header_read_cut_short_is_an_error_not_a_silent_gap(hostile, tmp_path: Path) -> None:
     server = hostile("drop", where="weights")
-    run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 2)
+    run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 0.5)
     assert_complete_or_one_clear_line(run, MODEL, FAIL_BUDGET_S)
     assert any(s.hostile for s in server.seen)
 
@@ -303,6 +302,6 @@ def test_cached_model_uses_the_cache_or_one_clear_line(
     home, offline_s = cached_home
     budget = offline_s + CACHE_SLACK_S
     server = hostile(mode)
-    run = run_json(home, server.url, MODEL, deadline=budget + 2)
+    run = run_json(home, server.url, MODEL, deadline=budget + 0.5)
     assert_complete_or_one_clear_line(run, MODEL, budget)
     assert server.seen

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.e2e import CACHED_MODEL, ENVIRONMENTS
-from tests.support.hostile_hub import HostileHub
+from tests.support.hostile_hub import HostileHub, hostile_servers
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +38,5 @@ def variant(request: pytest.FixtureRequest) -> dict[str, str]:
 @pytest.fixture
 def hostile_hub(hub) -> Iterator[Callable[..., HostileHub]]:
     """Start hostile Hub doubles in front of the session's Hub double; all stop at teardown."""
-    servers: list[HostileHub] = []
-
-    def start(mode: str, **options) -> HostileHub:
-        options.setdefault("upstream", hub.url)
-        server = HostileHub(mode, **options).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    with hostile_servers(hub.url) as start:
+        yield start

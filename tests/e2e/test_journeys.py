@@ -238,7 +238,7 @@ def test_quick_resize_and_back_repaints(folder: Path, e2e_home: Path) -> None:
         term.wait_for_text(CONFIG_TEXT, TENSOR_ROW, SOURCE_TEXT, timeout=START_S)
         term.resize(80, 24)
         term.resize(120, 40)
-        term.wait_for(drawn_at(120, 40, models_pane=True), timeout=5, what="120x40 redrawn")
+        term.wait_for(drawn_at(120, 40, models_pane=True), timeout=3, what="120x40 redrawn")
 
 
 @pytest.mark.xfail(
@@ -258,4 +258,4 @@ def test_a_burst_with_backspace_edits_in_order(folder: Path, e2e_home: Path) -> 
         term.type("abc")
         term.wait_for(lambda s: console_input(s) == "abc", what="'abc' in the console input")
         term.write(b"\x7f\x7fxy")
-        term.wait_for(lambda s: console_input(s) == "axy", timeout=5, what="'axy' typed")
+        term.wait_for(lambda s: console_input(s) == "axy", timeout=3, what="'axy' typed")

@@ -21,6 +21,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -320,3 +321,22 @@ class HostileHub:
     def _record(self, seen: Seen) -> None:
         with self._lock:
             self._seen.append(seen)
+
+
+@contextlib.contextmanager
+def hostile_servers(upstream: str | None = None) -> Iterator[Callable[..., HostileHub]]:
+    """A starter of hostile servers in front of ``upstream`` (the default), all stopped on
+    leaving the block: the body of the pytest fixtures that hand it to tests."""
+    servers: list[HostileHub] = []
+
+    def start(mode: str, **options) -> HostileHub:
+        options.setdefault("upstream", upstream)
+        server = HostileHub(mode, **options).start()
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
