@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.e2e import CACHED_MODEL, SIZES, app_env, hfbrowse_command
+from tests.support.e2e import (
+    CACHED_MODEL,
+    ENV_SIZES,
+    ENVIRONMENTS,
+    SIZES,
+    app_env,
+    hfbrowse_command,
+)
 from tests.support.terminal import Terminal
 
 CONFIG_TEXT = "activation_function"  # a config.json key of every gpt2 fixture
@@ -88,11 +95,11 @@ def folder(fixtures: dict[str, Path]) -> Path:
     return fixtures["tiny-gpt2"]
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_models_list_offline_then_quit(e2e_home: Path, variant: dict, size: str) -> None:
+@pytest.mark.parametrize(("environment", "size"), ENV_SIZES)
+def test_models_list_offline_then_quit(e2e_home: Path, environment: str, size: str) -> None:
     """No MODEL, offline: the models list shows the cached model; escape leaves the filter box
     (it has focus at launch), then `q` quits with status 0."""
-    env = app_env(e2e_home, **variant)
+    env = app_env(e2e_home, **ENVIRONMENTS[environment])
     with Terminal(hfbrowse_command(), size=SIZES[size], env=env) as term:
         term.wait_for_text("─ models ─", CACHED_MODEL, "offline", timeout=START_S)
         term.wait_for(text_box_focused, what="the filter focused")
@@ -170,14 +177,14 @@ def test_command_palette_lists_and_runs_app_actions(e2e_home: Path, variant: dic
         quit_cleanly(term)
 
 
-@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize(("environment", "size"), ENV_SIZES)
 def test_keys_typed_right_after_colon_or_slash_reach_the_text_box(
-    folder: Path, e2e_home: Path, variant: dict, size: str
+    folder: Path, e2e_home: Path, environment: str, size: str
 ) -> None:
     """`:` then `hello world` in one burst (a fast typist): every key lands in the console's
     input; none fires a main-screen key (`h` cycles the head, `d` opens the head diff). The
     same for `/` and the models filter (`g` would open the module tree)."""
-    env = app_env(e2e_home, **variant)
+    env = app_env(e2e_home, **ENVIRONMENTS[environment])
     with Terminal([*hfbrowse_command(), str(folder)], size=SIZES[size], env=env) as term:
         term.wait_for_text(CONFIG_TEXT, SOURCE_TEXT, HEAD_TITLE, timeout=START_S)
         term.type(":hello world")
