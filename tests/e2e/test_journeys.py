@@ -246,23 +246,3 @@ def test_quick_resize_and_back_repaints(folder: Path, e2e_home: Path) -> None:
         term.resize(80, 24)
         term.resize(120, 40)
         term.wait_for(drawn_at(120, 40, models_pane=True), timeout=3, what="120x40 redrawn")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 (Textual 8.2): in a burst of keys (fast typing over SSH, or keys queued "
-    "while the app is busy) a binding key like backspace or left runs after the letters that "
-    "followed it: 'abc' then backspace, backspace, 'xy' in one burst leaves 'abc' instead of "
-    "'axy'. Input handles letters on arrival but its backspace binding only after the key has "
-    "bubbled back to the app's queue",
-)
-def test_a_burst_with_backspace_edits_in_order(folder: Path, e2e_home: Path) -> None:
-    env = app_env(e2e_home)
-    with Terminal([*hfbrowse_command(), str(folder)], size=(120, 40), env=env) as term:
-        term.wait_for_text(CONFIG_TEXT, SOURCE_TEXT, timeout=START_S)
-        term.press("colon")
-        term.wait_for(text_box_focused, what="the console input focused")
-        term.type("abc")
-        term.wait_for(lambda s: console_input(s) == "abc", what="'abc' in the console input")
-        term.write(b"\x7f\x7fxy")
-        term.wait_for(lambda s: console_input(s) == "axy", timeout=3, what="'axy' typed")
