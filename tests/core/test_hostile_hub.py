@@ -236,6 +236,7 @@ def test_nothing_cached_fails_with_one_clear_line(
     server = hostile(mode, where=where)
     run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 0.5)
     assert_one_clear_line(run, FAIL_BUDGET_S)
+    server.wait_idle(timeout=2)  # its record of the last answer is written after the answer
     assert server.seen, "the hostile server was never asked: the test did not test it"
 
 
@@ -249,6 +250,7 @@ def test_header_read_cut_short_is_an_error_not_a_silent_gap(hostile, tmp_path: P
     server = hostile("drop", where="weights")
     run = run_json(tmp_path, server.url, MODEL, deadline=FAIL_BUDGET_S + 0.5)
     assert_complete_or_one_clear_line(run, MODEL, FAIL_BUDGET_S)
+    server.wait_idle(timeout=2)
     assert any(s.hostile for s in server.seen)
 
 
@@ -258,7 +260,9 @@ def test_redirect_to_another_host_is_followed(hostile, tmp_path: Path) -> None:
     server = hostile("redirect", where="resolve", redirect_to=cdn.url)
     run = run_json(tmp_path, server.url, MODEL, deadline=60)
     assert_complete(run, MODEL)
+    server.wait_idle(timeout=2)
     assert any(s.hostile and s.status == 302 for s in server.seen)
+    cdn.wait_idle(timeout=2)
     assert any("/resolve/" in s.path for s in cdn.seen)
 
 
@@ -272,6 +276,7 @@ def test_server_ignoring_range_costs_no_weight_bytes(hostile, tmp_path: Path) ->
     server = hostile("ignore_range", where="weights")
     run = run_json(tmp_path, server.url, BIG_MODEL, deadline=60)
     assert_complete_or_one_clear_line(run, BIG_MODEL, 60)
+    assert server.wait_idle()
     assert any(s.hostile and s.status == 200 for s in server.seen)
     assert server.body_bytes_sent <= MAX_BODY_BYTES, (
         f"{server.body_bytes_sent / 2**20:.0f} MiB of a {PAD_BYTES / 2**20:.0f} MiB checkpoint"
@@ -304,4 +309,5 @@ def test_cached_model_uses_the_cache_or_one_clear_line(
     server = hostile(mode)
     run = run_json(home, server.url, MODEL, deadline=budget + 0.5)
     assert_complete_or_one_clear_line(run, MODEL, budget)
+    server.wait_idle(timeout=2)  # its record of the last answer is written after the answer
     assert server.seen

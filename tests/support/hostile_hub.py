@@ -107,6 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         hub = self.server.hostile
+        hub._begin()
         self.close_connection = True  # one request per connection keeps every path bounded
         hostile = hub.mode != "pass" and in_scope(hub.where, self.command, self.path)
         mode = hub.mode if hostile else "pass"
@@ -129,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client went away: what was sent is recorded below
         finally:
-            hub._record(Seen(self.command, self.path, rng, hostile, status, sent))
+            hub._record(Seen(self.command, self.path, rng, hostile, status, sent), done=True)
 
     do_GET = do_HEAD = _dispatch
 
@@ -277,7 +278,8 @@ class HostileHub:
         self.url = ""
         self.body_bytes_sent = 0  # proxied body bytes written (ignore_range, drop, pass)
         self._seen: list[Seen] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._active = 0  # requests being answered
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -318,9 +320,22 @@ class HostileHub:
         with self._lock:
             return list(self._seen)
 
-    def _record(self, seen: Seen) -> None:
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no request is being answered (its bytes all counted); False on timeout.
+        A client can read a whole answer before the handler has counted what it wrote."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._active == 0, timeout)
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._active += 1
+
+    def _record(self, seen: Seen, done: bool = False) -> None:
         with self._lock:
             self._seen.append(seen)
+            if done:
+                self._active -= 1
+                self._lock.notify_all()
 
 
 @contextlib.contextmanager
