@@ -10,6 +10,7 @@ import gc
 import threading
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -63,6 +64,13 @@ class HFBrowseApp(App[None]):
         # is no longer walked by each full garbage collection (~90,000 objects, ~90 ms here),
         # which otherwise lands in the middle of typing or scrolling.
         self.call_after_refresh(_freeze_and_collect_later)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Repaint every cell after a terminal resize. A resize and its undo inside Textual's
+        1/120 s debounce (a tmux zoom toggled twice, a window dragged back) reach the app as a
+        size it has already laid out, which Textual skips, while the terminal cut the rows the
+        smaller size hid: the next frame must redraw all of them."""
+        self.screen.refresh()
 
     # -- the library log -------------------------------------------------------------------
     def _library_sink(self, level: str, text: str) -> None:

@@ -66,6 +66,7 @@ KEYS: tuple[Key, ...] = (
         "Search",
         "Search / filter models",
         palette="Search models",
+        priority=True,  # acts before the keys typed right after it reach the old focus
     ),
     Key(
         "zoom",
@@ -93,6 +94,7 @@ KEYS: tuple[Key, ...] = (
         "Console",
         "Type input for the shown head",
         palette="Focus console",
+        priority=True,  # acts before the keys typed right after it reach the old focus
     ),
     Key(
         "leave",

@@ -171,3 +171,28 @@ def test_config_and_tensors_drawn_without_importing_torch(fixtures):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
+
+
+async def test_console_key_during_start_up_waits_for_the_console(fixtures, monkeypatch):
+    """`:` pressed while start-up is still mounting the console pane (it comes after the source
+    is drawn) waits for the mount instead of failing to find the console's input. The two are
+    run together here, as a fast typist's `:` meets the mount in a real terminal; start-up's
+    own mount is held back so that the race is the test's."""
+    import asyncio
+
+    async def held_back(self) -> None:
+        return None
+
+    monkeypatch.setattr(MainScreen, "on_source_pane_settled", held_back)
+    app = open_app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert not screen.query("#console-input")
+        filling = asyncio.ensure_future(screen._fill_slots())
+        await asyncio.sleep(0)  # start-up's mount has begun (it awaits its first removal)
+        await screen.action_focus_console()
+        await filling
+        await pilot.pause()
+        await pilot.press(*"hi")
+        box = screen.query_one("#console-input", Input)
+        assert app.focused is box and box.value == "hi"

@@ -13,6 +13,7 @@ that can wait (scanning the HF cache, explaining config keys) start.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -87,6 +88,7 @@ class MainScreen(Screen):
         self.opened: OpenedModel | None = None
         self._token = 0
         self._slots_filled = False
+        self._filling: asyncio.Future[None] | None = None
         self.started_up = False  # every pane mounted and drawn once (tests wait for it)
 
     # -- layout ---------------------------------------------------------------------------
@@ -124,10 +126,15 @@ class MainScreen(Screen):
             pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
 
     async def _fill_slots(self) -> None:
-        """Put the models and console panes in their places (once)."""
+        """Put the models and console panes in their places (once; a second caller waits for
+        the first: `:` typed during start-up needs the console mounted, not half-way)."""
         if self._slots_filled:
             return
-        self._slots_filled = True
+        if self._filling is None:
+            self._filling = asyncio.ensure_future(self._mount_slots())
+        await asyncio.shield(self._filling)
+
+    async def _mount_slots(self) -> None:
         from hfbrowse.ui.panes.console import ConsolePane
         from hfbrowse.ui.panes.models import ModelsPane
 
@@ -145,6 +152,7 @@ class MainScreen(Screen):
         await self.mount(Footer(compact=True, show_command_palette=False))  # ctrl+p: in F1
         self.refresh_bindings()  # a footer mounted late learns the keys from this signal
         self._allow_maximize()
+        self._slots_filled = True
         models = self.query_one(ModelsPane)
         if self.opened is not None:
             models.mark_opened(self.opened.ref)
@@ -319,14 +327,17 @@ class MainScreen(Screen):
             self.minimize()
         self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
         search = self.query_one("#models-filter", Input)
-        search.focus()  # at once, so keys typed right after / reach it (the list has s/t/l keys)
-        self.call_after_refresh(search.focus)  # and again once a hidden (narrow) pane is shown
+        # At once (Widget.focus() waits for the message queue, where the keys typed right after
+        # / already are: the list has s/t/l keys), and again once a hidden (narrow) pane shows.
+        self.set_focus(search)
+        self.call_after_refresh(search.focus)
 
     async def action_focus_console(self) -> None:
         await self._fill_slots()
         if self.maximized is not None:
             self.minimize()
-        self.query_one("#console-input", Input).focus()
+        # At once: keys typed right after `:` are already queued behind a focus() callback.
+        self.set_focus(self.query_one("#console-input", Input))
 
     def _pane_of(self, widget: Widget | None) -> Widget | None:
         while widget is not None and not widget.has_class("pane"):

@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Cell = Text | str
+_NULL_STYLE = Style.null()
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,13 @@ class ModelTable(ScrollView, can_focus=True):
         pad = self.virtual_size.width - line.cell_len
         if pad > 0:
             line.append(" " * pad)
-        return Strip(line.render(self.app.console), max(line.cell_len, self.virtual_size.width))
+        # Text.render leaves unstyled runs with style None; Textual's NO_COLOR (monochrome)
+        # filter reads every segment's style, so give them the null style instead.
+        segments = [
+            seg if seg.style is not None else Segment(seg.text, _NULL_STYLE)
+            for seg in line.render(self.app.console)
+        ]
+        return Strip(segments, max(line.cell_len, self.virtual_size.width))
 
     def _row_strip(self, index: int, base: Style) -> Strip:
         strip = self._row_cache.get(index)
