@@ -16,6 +16,7 @@ from textual.binding import Binding
 APP = "app"
 MAIN = "main"
 MODELS = "models"
+TENSORS = "tensors"
 DIFF = "diff"
 CONFIG_DIFF = "config-diff"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
@@ -198,6 +199,15 @@ KEYS: tuple[Key, ...] = (
     Key("models.card", MODELS, "c", "card", "Card", "Models: the highlighted model's card"),
     Key("models.files", MODELS, "f", "files", "Files", "Models: its files (● cached)"),
     Key("models.list", MODELS, "down", "focus_list", "List", "Models: into the list", show=False),
+    # -- the tensor table (when it has focus) --------------------------------------------------
+    Key(
+        "tensors.order",
+        TENSORS,
+        "s",
+        "toggle_order",
+        "Size/name",
+        "Tensors: largest first ↔ by name (layer numbers in order)",
+    ),
     # -- head diff -----------------------------------------------------------------------------
     Key("diff.back", DIFF, "escape,d", "back", "Back", "Diff: back to the model"),
     Key("diff.head", DIFF, "h", "next_head", "Other head", "Diff: compare with the next head"),

@@ -112,12 +112,15 @@ async def test_table_row_shows_init_line(fixtures):
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         table = app.screen.query_one("#tensor-table", DataTable)
         table.focus()
-        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        names = [r.name for r in app.screen.query_one("#tensors").shown_rows]
         table.move_cursor(row=names.index("transformer.h.0.attn.c_attn.weight"))
         await pilot.pause(0.3)
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         text = str(app.screen.query_one(TensorOrigin).render())
         assert "GPT2Attention.__init__" in text and "self.c_attn = Conv1D(" in text
+        # The table shows "t.h.0.attn.c_attn.weight" at 120x40: the full name comes first.
+        assert str(table.get_row_at(table.cursor_row)[0]) == "t.h.0.attn.c_attn.weight"
+        assert text.startswith("transformer.h.0.attn.c_attn.weight")
 
 
 async def test_quantised_checkpoint_line(tmp_path):
