@@ -76,10 +76,11 @@ class HFBrowseApp(App[None]):
         self._record(msg.level, msg.text)
 
     def _record(self, level: str, text: str) -> None:
+        from hfbrowse.core.log_capture import summarise_log
+
         self.library_log.append((level, text))
-        first = text.strip().splitlines()[0] if text.strip() else text
         severity = "warning" if level == "warning" else "error"
-        self.notify(first[:300], severity=severity, timeout=6, markup=False)
+        self.notify(summarise_log(text), severity=severity, timeout=6, markup=False)
 
     # -- keys and the palette --------------------------------------------------------------
     def action_interrupt(self) -> None:
