@@ -60,3 +60,19 @@ def header_line(h: HeaderFacts) -> Text:
     if h.from_cache:
         line.append("  [offline: cache]", style="italic yellow")
     return line
+
+
+PIN_REASONS = {"--head": "pinned by --head", "h": "chosen with h"}
+
+
+def pinned_head(head: str, pin: str, recommended: str | None) -> Text:
+    """Beside the header line when the shown head is not the recommended one, so the header,
+    the source and the console never seem to disagree: ``▸ showing AutoModelForQuestionAnswering
+    (chosen with h)``."""
+    line = Text()
+    line.append("▸ showing ", style="bold magenta")
+    line.append(head, style="bold magenta")
+    line.append(f" ({PIN_REASONS.get(pin, pin)})", style="magenta")
+    if recommended is None:
+        line.append(" · no head recommended", style="dim")
+    return line

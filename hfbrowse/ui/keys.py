@@ -192,10 +192,10 @@ KEYS: tuple[Key, ...] = (
         MODELS,
         "l",
         "cycle('library')",
-        "Library",
+        "Lib",
         "Models: cycle the library filter",
     ),
-    Key("models.view", MODELS, "v", "toggle_view", "Hub/local", "Models: Hub results ↔ local"),
+    Key("models.view", MODELS, "v", "toggle_view", "View", "Models: Hub results ↔ local"),
     Key("models.card", MODELS, "c", "card", "Card", "Models: the highlighted model's card"),
     Key("models.files", MODELS, "f", "files", "Files", "Models: its files (● cached)"),
     Key("models.list", MODELS, "down", "focus_list", "List", "Models: into the list", show=False),
@@ -210,13 +210,13 @@ KEYS: tuple[Key, ...] = (
     ),
     # -- head diff -----------------------------------------------------------------------------
     Key("diff.back", DIFF, "escape,d", "back", "Back", "Diff: back to the model"),
-    Key("diff.head", DIFF, "h", "next_head", "Other head", "Diff: compare with the next head"),
+    Key("diff.head", DIFF, "h", "next_head", "Head", "Diff: compare with the next head"),
     Key(
         "diff.layout",
         DIFF,
         "u",
         "toggle_layout",
-        "Unified/side by side",
+        "Layout",
         "Diff: unified ↔ side by side",
     ),
     Key(
@@ -227,13 +227,13 @@ KEYS: tuple[Key, ...] = (
         "Context",
         "Diff: whole methods ↔ 3 lines of context",
     ),
-    Key("diff.swap", DIFF, "s", "swap", "Swap sides", "Diff: swap the two sides"),
+    Key("diff.swap", DIFF, "s", "swap", "Swap", "Diff: swap the two sides"),
     Key(
         "diff.other",
         DIFF,
         "o",
         "other_model",
-        "Other model…",
+        "Model…",
         "Diff: compare with another model",
     ),
     # -- config diff ---------------------------------------------------------------------------
@@ -243,7 +243,7 @@ KEYS: tuple[Key, ...] = (
         CONFIG_DIFF,
         "a",
         "toggle_all",
-        "All keys/changes",
+        "All/changes",
         "Config diff: all keys ↔ changes only",
     ),
     Key(
@@ -251,7 +251,7 @@ KEYS: tuple[Key, ...] = (
         CONFIG_DIFF,
         "o",
         "other_model",
-        "Other model…",
+        "Model…",
         "Config diff: compare with another model",
     ),
     # -- small screens -------------------------------------------------------------------------
