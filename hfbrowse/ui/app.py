@@ -95,8 +95,7 @@ class HFBrowseApp(App[None]):
     def action_help(self) -> None:
         from hfbrowse.ui.screens.help import HelpScreen
 
-        scopes = (keys.APP, keys.MAIN, keys.MODELS, keys.DIFF, keys.CONFIG_DIFF)
-        self.push_screen(HelpScreen(keys.help_rows(scopes)))
+        self.push_screen(HelpScreen(keys.help_sections()))
 
     def action_show_log(self) -> None:
         from hfbrowse.ui.screens.log import LogScreen

@@ -199,6 +199,14 @@ KEYS: tuple[Key, ...] = (
     Key("models.card", MODELS, "c", "card", "Card", "Models: the highlighted model's card"),
     Key("models.files", MODELS, "f", "files", "Files", "Models: its files (● cached)"),
     Key("models.list", MODELS, "down", "focus_list", "List", "Models: into the list", show=False),
+    Key(
+        "models.enter",
+        MODELS,
+        "",
+        None,
+        "",
+        "enter in the search box: open the best match (with no results yet: search now)",
+    ),
     # -- the tensor table (when it has focus) --------------------------------------------------
     Key(
         "tensors.order",
@@ -287,10 +295,22 @@ def display_keys(keys: str) -> str:
     return " / ".join(_DISPLAY.get(k, k) for k in keys.split(","))
 
 
+SCOPE_TITLES = {
+    APP: "Everywhere",
+    MAIN: "Main screen",
+    MODELS: "Models list (when it has focus)",
+    TENSORS: "Tensor table (when it has focus)",
+    DIFF: "Head diff (d)",
+    CONFIG_DIFF: "Config diff (D)",
+    CLOSE: "Card, files, help, library log",
+}
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, CLOSE)
+
+
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
     """(keys, what they do) for F1: bound keys first, then help-only lines."""
     rows = [
-        (display_keys(k.keys), k.help)
+        (display_keys(k.keys), _without_prefix(k.help))
         for k in KEYS
         if k.scope in scopes and k.keys and k.action is not None
     ]
@@ -299,6 +319,18 @@ def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
             keys, _, what = k.help.partition(": ")
             rows.append((keys, what))
     return rows
+
+
+def _without_prefix(text: str) -> str:
+    """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
+    palette keeps the prefix)."""
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff"} else text
+
+
+def help_sections(scopes: tuple[str, ...] = HELP_SCOPES) -> list[tuple[str, list[tuple[str, str]]]]:
+    """F1: one titled section per scope, each key once."""
+    return [(SCOPE_TITLES[scope], help_rows((scope,))) for scope in scopes]
 
 
 def palette_entries() -> list[Key]:

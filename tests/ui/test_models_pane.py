@@ -364,3 +364,29 @@ async def test_long_hub_ids_keep_the_model_name(fixtures, gw, big_hub):
         lines = [table(app).render_line(y).text for y in range(2, 8)]
         named = [line for line in lines if "synthetic-model-" in line]
         assert named and all("…/synthetic-model-" in line for line in named), lines
+
+
+async def test_files_of_unknown_size_are_not_zero_bytes(gw, big_hub, monkeypatch):
+    from hfbrowse.core.hub.files import RepoFile, RepoFiles
+
+    ref = ModelRef("hub", search_id("tiny-gpt2"))
+    listing = RepoFiles(
+        ref,
+        (
+            RepoFile("config.json", None, False, True),
+            RepoFile("model.safetensors", None, True, False),
+        ),
+        "hub",
+    )
+    monkeypatch.setattr(RepoFilesScreen, "fetch", lambda self: listing)
+    app = new_app(models=[ref], start=ref, gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table(app).focus()
+        await pilot.press("f")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#files-status").render())
+        assert "0 B" not in shown
+        assert shown.startswith("2 files · size unknown · cached 1 (size unknown)")
+        sizes = [str(app.screen.query_one("#files-table").get_row_at(i)[2]) for i in range(2)]
+        assert sizes == ["unknown", "unknown"]

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Static, Tree
 
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import ORDER_NAME, ORDER_SIZE, TensorRow, TensorTable
-from hfbrowse.core.formatting import human_bytes, human_count
+from hfbrowse.core.formatting import count_of, human_bytes, human_count
 from hfbrowse.ui import keys
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.widgets.tensor_columns import TensorLayout, fit_columns
@@ -272,10 +272,6 @@ class TensorPane(Vertical, can_focus=False):
         self.query_one(TensorOrigin).lookup(self.shown_rows[row].name)
 
 
-def _tensors(n: int) -> str:
-    return f"{n:,} tensor{'' if n == 1 else 's'}"
-
-
 def total_line(table: TensorTable) -> str:
     """The pane's bottom border: ``61.6K params · 240.5 KiB · F32`` (one dtype), or the total
     alone when the dtypes are listed under the table."""
@@ -294,7 +290,6 @@ def dtype_lines(table: TensorTable, notice: str | None) -> Text:
         for i, t in enumerate(table.totals):
             text.append("\n" if notice and i == 0 else ("   " if i else ""))
             text.append(t.dtype, style="bold")
-            text.append(
-                f" {_tensors(t.tensors)} · {human_count(t.parameters)} · {human_bytes(t.nbytes)}"
-            )
+            size = f"{human_count(t.parameters)} · {human_bytes(t.nbytes)}"
+            text.append(f" {count_of(t.tensors, 'tensor')} · {size}")
     return text

@@ -20,21 +20,33 @@ INTRO = (
 class HelpScreen(ModalScreen[None]):
     BINDINGS = keys.bindings(keys.CLOSE, extra_keys="f1")
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__()
-        self.rows = bindings
+        self.sections = sections
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """Every (keys, what they do) line, section after section."""
+        return [row for _, rows in self.sections for row in rows]
 
     def compose(self) -> ComposeResult:
-        table = Table(show_header=True, header_style="bold", box=None, expand=True)
+        table = Table(show_header=False, box=None, expand=True)
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("action")
-        for key, text in self.rows:
-            table.add_row(Text(key), Text(text))
+        for index, (title, rows) in enumerate(self.sections):
+            if not rows:
+                continue
+            if index:
+                table.add_row("", "")
+            table.add_row(Text(title, style="bold underline"), "")
+            for key, text in rows:
+                table.add_row(Text(key), Text(text))
         with VerticalScroll(id="help-body") as body:
             body.border_title = "hfbrowse help — escape closes"
             yield Static(INTRO + "\n")
             yield Static(table)
             yield Static(
-                "\nSingle-letter keys act when no text box has focus; escape leaves a text box."
-                "\nCommand palette: ctrl+p.  For scripts: hfbrowse MODEL --print / --json."
+                "\nSingle-letter keys act when no text box has focus (the memory view's number"
+                " fields take digits only); escape leaves a text box."
+                "\nFor scripts: hfbrowse MODEL --print / --json."
             )
