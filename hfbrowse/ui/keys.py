@@ -205,7 +205,7 @@ KEYS: tuple[Key, ...] = (
         "",
         None,
         "",
-        "enter in the search box: open the best match (with no results yet: search now)",
+        "enter (search box): open the best match (no results shown yet: search now)",
     ),
     # -- the tensor table (when it has focus) --------------------------------------------------
     Key(

@@ -56,14 +56,14 @@ async def test_a_head_chosen_with_h_does_not_stick_to_the_next_model(fixtures):
             await pilot.press("h")
             await settle(pilot)
         header = text_of(app, "#model-header")
-        assert "▸ showing AutoModelForQuestionAnswering (chosen with h)" in header
+        assert "▸ shows QuestionAnswering: chosen with h" in header
         console = screen.query_one(ConsolePane)
         assert "chosen with h; recommended: AutoModelForMaskedLM" in console.border_title
         screen.open_model(refs[1])
         await settle(pilot)
         recommended = "AutoModelForSequenceClassification"
         assert screen.opened.head == recommended and screen.opened.head_pin is None
-        assert "▸ showing" not in text_of(app, "#model-header")
+        assert "▸ shows" not in text_of(app, "#model-header")
         assert console.border_title == f"console — {recommended}"
         assert "DistilBertForSequenceClassification" in text_of(app, "#source-title")
 
@@ -74,13 +74,13 @@ async def test_a_head_pinned_with_the_option_is_shown_as_pinned(fixtures):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert "(pinned by --head)" in text_of(app, "#model-header")
+        assert "QuestionAnswering: pinned by --head" in text_of(app, "#model-header")
         assert "pinned by --head" in screen.query_one(ConsolePane).border_title
         assert "BertForQuestionAnswering" in text_of(app, "#source-title")
         screen.open_model(refs[1])  # gpt2 has a QA head too: the pin applies again
         await settle(pilot)
         assert screen.opened.head == "AutoModelForQuestionAnswering"
-        assert "(pinned by --head)" in text_of(app, "#model-header")
+        assert "QuestionAnswering: pinned by --head" in text_of(app, "#model-header")
 
 
 @pytest.mark.parametrize(

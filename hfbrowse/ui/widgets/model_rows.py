@@ -74,9 +74,9 @@ class OpenedRow:
 
 def opened_cells(row: OpenedRow, cached: bool) -> tuple[Cell, ...]:
     """Hub columns for the opened model: its name; the Hub's figures are not fetched for it."""
-    dim = Text("—", style="dim")
     where = "folder" if row.ref.is_local else "opened"
-    return (_name(row.ref.display, cached, True), Text(where, style="dim"), dim, dim, dim, dim)
+    unknown = tuple(Text("—", style="dim") for _ in range(4))  # one Text each: cells are fitted
+    return (_name(row.ref.display, cached, True), Text(where, style="dim"), *unknown)
 
 
 def hub_cells(hit: ModelHit, cached: bool, opened: bool) -> tuple[Cell, ...]:

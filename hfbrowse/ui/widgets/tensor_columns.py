@@ -52,21 +52,28 @@ def initials(name: str) -> str:
 
 
 def cut_middle(name: str, width: int) -> str:
-    """``name`` in ``width`` cells: its start up to the layer number (or its first part) and as
-    much of its last two parts as fit, the middle as ``…``:
-    ``m.l.0.self_attn.k_proj.weight`` → ``m.l.0.self_a…k_proj.weight``."""
+    """``name`` in ``width`` cells, keeping its start up to the layer number (or its first
+    part) and its end: the last two parts whole when they fit
+    (``m.l.0.self_attn.k_proj.weight`` → ``m.l.0.self_a…k_proj.weight``), else the last part
+    whole and both ends of the one before (``m.l.0.input…ernorm.weight``)."""
     if len(name) <= width:
         return name
     parts = name.split(".")
     last = max((i for i, p in enumerate(parts) if _INDEX.match(p)), default=0)
     head_min = ".".join(parts[: last + 1]) + "."
     tail = ".".join(parts[-2:])
-    if len(head_min) > width // 2:  # no useful start: plain halves
+    leaf = "." + parts[-1]
+    if len(parts) - last < 3 or len(head_min) > width // 2:  # no useful start: plain halves
         half = (width - 1) // 2
         return name[:half] + "…" + name[len(name) - (width - 1 - half) :]
     if len(head_min) + 1 + len(tail) <= width:
         return name[: width - 1 - len(tail)] + "…" + tail
-    return head_min + "…" + tail[len(tail) - (width - 1 - len(head_min)) :]
+    module = parts[-2]
+    room = width - len(head_min) - len(leaf) - 1  # for both ends of the module's name
+    if room < 2:
+        return head_min + "…" + tail[len(tail) - (width - 1 - len(head_min)) :]
+    end = (room + 1) // 2
+    return head_min + module[: room - end] + "…" + module[len(module) - end :] + leaf
 
 
 @dataclass(frozen=True)
