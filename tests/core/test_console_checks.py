@@ -68,6 +68,7 @@ def test_a_hub_repo_without_tokenizer_files_is_refused_too():
     require_tokenizer(facts, [])  # files unknown: nothing said
 
 
+@pytest.mark.torch
 def test_a_partly_random_head_says_so_in_one_notice(session, fixtures):
     qa = run_local(
         session, fixtures["tiny-gpt2"], "Who? ||| Ada wrote it.", "AutoModelForQuestionAnswering"
@@ -85,6 +86,7 @@ def test_a_partly_random_head_says_so_in_one_notice(session, fixtures):
     assert not [n for n in plain.notices if "newly initialised" in n]
 
 
+@pytest.mark.torch
 def test_a_random_pooler_is_not_reported_for_features(session, fixtures):
     """BertModel from a BertForMaskedLM checkpoint: the pooler is new, the features are not."""
     result = run_local(session, fixtures["tiny-bert-mlm"], "a cat", "AutoModel")
@@ -93,6 +95,7 @@ def test_a_random_pooler_is_not_reported_for_features(session, fixtures):
     assert not [n for n in result.notices if "newly initialised" in n]  # … and not shown
 
 
+@pytest.mark.torch
 def test_phases_are_reported_in_order(fixtures):
     session = ModelSession()
     labels: list[str] = []

@@ -221,14 +221,18 @@ async def test_hub_model_downloads_only_when_run_with_progress(fixtures, gateway
         pane = app.screen.query_one(ConsolePane)
         assert pane.last_result.output.new_tokens == 4
         assert hub.weight_bytes_sent() > 0
-        phases = [s.split(" ")[0] for s in seen]
-        order = ["checking", "downloading", "loading", "running"]
-        assert [p for p in dict.fromkeys(phases) if p != "importing"] == order, seen
+        # Queued progress collapses into the newest, so a short phase may not be seen; those
+        # seen come in the runner's order (tests/core checks the full sequence).
+        order = ["checking", "importing", "downloading", "loading", "running"]
+        phases = [p for p in dict.fromkeys(s.split(" ")[0] for s in seen)]
+        assert phases == sorted(phases, key=order.index), seen
+        assert {"downloading", "running"} <= set(phases), seen
         # Queued progress collapses into the newest: some file's "n/N files" is seen.
         assert any(re.match(r"downloading \d+/\d+\+? files: \S+", s) for s in seen), seen
         assert not pane.query_one("#console-progress").has_class("-active")
 
 
+@pytest.mark.torch
 async def test_the_phase_line_shows_at_once_and_counts_seconds(fixtures, monkeypatch):
     """A first run shows what it is doing from Enter on, with the time, redrawn while a phase
     lasts (here a load held for 1.2 s), and "running" once the head runs."""
@@ -271,6 +275,7 @@ async def test_the_phase_line_shows_at_once_and_counts_seconds(fixtures, monkeyp
         assert seen[-1].startswith("running AutoModelForSeq2SeqLM: beam search")
 
 
+@pytest.mark.torch
 async def test_a_partly_random_head_is_said_in_the_console(fixtures):
     app = open_app(fixtures["tiny-gpt2"], head="AutoModelForQuestionAnswering")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -336,6 +336,10 @@ async def test_a_failed_search_says_why_instead_of_searching(gw, big_hub, monkey
         assert "searching" not in table(app).empty_text
         assert "500 Internal Server Error" in table(app).empty_text
         assert "searching" not in status(app) and "500" in status(app)
+        monkeypatch.undo()  # the Hub answers again: enter in the search box retries
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        assert table(app).items and pane(app).error is None and app.screen.opened is None
 
 
 async def test_enter_in_the_search_box_opens_the_best_match(fixtures, big_hub):

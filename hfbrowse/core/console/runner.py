@@ -125,14 +125,14 @@ def run(
     require_text(request.text)
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
-    require_torch("the console")  # before any download: without torch nothing could run
     ref = facts.ref
     files: list[str] | None = None
     held = session.loaded
     if held is None or (held.key.model, held.key.revision) != (ref.id, ref.revision):
         _report(hooks, PHASE_CHECKING, None, None)
         files = _repo_files(facts, gateway)
-        require_tokenizer(facts, files)  # before torch is imported or a byte is fetched
+        require_tokenizer(facts, files)  # a model that cannot run says so before anything else
+    require_torch("the console")  # before any download: without torch nothing could run
     if "torch" not in sys.modules:
         _report(hooks, PHASE_IMPORTING, None, None)
     with gc_paused(when="torch" not in sys.modules):

@@ -293,13 +293,14 @@ class ModelsPane(Vertical, can_focus=False):
     @on(Input.Submitted, "#models-filter")
     def _submitted(self) -> None:
         """Enter opens the highlighted model — the best match of what was typed — once the
-        list shows the results for it; typed faster than the search, Enter runs the search at
-        once and moves to the list instead (so nothing unseen opens). ↓ moves to the list."""
+        list shows the results for it; typed faster than the search (or after a failed one),
+        Enter runs the search at once and moves to the list instead, so nothing unseen opens.
+        ↓ moves to the list."""
         if self.view == "hub" and (
-            self._debounce is not None or not self.started or self.searching
+            self._debounce is not None or not self.started or self.searching or self.error
         ):
             if not self.searching or self._debounce is not None:
-                self.start_search()  # now, rather than after the pause; alone: the top ones
+                self.start_search()  # now, not after the pause; alone: the top ones; or again
             self.action_focus_list()
             return
         ref = self._current_ref()
