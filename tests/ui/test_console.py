@@ -264,7 +264,9 @@ async def test_the_phase_line_shows_at_once_and_counts_seconds(fixtures, monkeyp
         row = app.screen.query_one("#console-progress")
         assert row.has_class("-active") and " s  (escape cancels)" in str(label.render())
         shown: list[str] = []
-        for _ in range(40):
+        pane = app.screen.query_one(ConsolePane)
+        deadline = time.monotonic() + 90
+        while pane.busy and time.monotonic() < deadline:  # until the run ends
             await pilot.pause(0.1)
             text = str(label.render())
             if text.startswith("loading") and text not in shown:
