@@ -88,6 +88,7 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         search=search,
+        start_on_list=bool(args.demo and not args.model),  # --demo: the list is the point
     )
     app = HFBrowseApp(options, gateway, prefetched)
     _run_without_joining_workers(app)

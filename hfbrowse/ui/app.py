@@ -84,10 +84,11 @@ class HFBrowseApp(App[None]):
         self._record(msg.level, msg.text)
 
     def _record(self, level: str, text: str) -> None:
+        from hfbrowse.core.log_capture import summarise_log
+
         self.library_log.append((level, text))
-        first = text.strip().splitlines()[0] if text.strip() else text
         severity = "warning" if level == "warning" else "error"
-        self.notify(first[:300], severity=severity, timeout=6, markup=False)
+        self.notify(summarise_log(text), severity=severity, timeout=6, markup=False)
 
     # -- keys and the palette --------------------------------------------------------------
     def action_interrupt(self) -> None:
@@ -102,8 +103,7 @@ class HFBrowseApp(App[None]):
     def action_help(self) -> None:
         from hfbrowse.ui.screens.help import HelpScreen
 
-        scopes = (keys.APP, keys.MAIN, keys.MODELS, keys.DIFF, keys.CONFIG_DIFF)
-        self.push_screen(HelpScreen(keys.help_rows(scopes)))
+        self.push_screen(HelpScreen(keys.help_sections()))
 
     def action_show_log(self) -> None:
         from hfbrowse.ui.screens.log import LogScreen

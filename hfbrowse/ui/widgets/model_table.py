@@ -34,6 +34,8 @@ class Column:
     width: int  # the minimum width when ``flex``
     justify: Literal["left", "right"] = "left"
     flex: bool = False  # takes the width the other columns leave
+    # How a cell too wide for the column is shortened (default: cut at the end, with "…").
+    fit: Callable[[Text, int], Text] | None = None
 
 
 class ModelTable(ScrollView, can_focus=True):
@@ -194,6 +196,8 @@ class ModelTable(ScrollView, can_focus=True):
         line = Text(" ", style=style, no_wrap=True, end="")
         for cell, col, width in zip(cells, self.columns, self._widths, strict=False):
             text = cell if isinstance(cell, Text) else Text(str(cell))  # cells() makes new Texts
+            if col.fit is not None and text.cell_len > width:
+                text = col.fit(text, width)
             text.truncate(width, overflow="ellipsis")
             text.align(col.justify, width)
             line.append_text(text)
