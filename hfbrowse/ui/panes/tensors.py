@@ -49,6 +49,9 @@ class TensorPane(Vertical, can_focus=False):
         self._filter_timer: Timer | None = None
         self._head_class: tuple[str | None, str | None] = (None, None)
         self._message: tuple[str, bool] | None = None
+        # Set by the screen while it swaps placeholders for the panes beside this one: the
+        # widths in between are not ones the user sees, and refilling the table costs.
+        self.refit_paused = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
@@ -176,6 +179,11 @@ class TensorPane(Vertical, can_focus=False):
 
     def on_resize(self) -> None:
         """A wider or narrower pane (a resized terminal, ``z``): refit the columns."""
+        if not self.refit_paused:
+            self.refit()
+
+    def refit(self) -> None:
+        """The columns for the pane's width now, unless they are already right."""
         if self.table_data is None or self.layout_ is None:
             return
         if self._layout() != self.layout_:

@@ -143,6 +143,8 @@ class MainScreen(Screen):
             ModelsPane(list(options.models), gateway, options.search, id="models"),
             ConsolePane(options, gateway, id="console"),
         ]
+        tensors = self.query_one(TensorPane)
+        tensors.refit_paused = True
         for pane in panes:
             slot = self.query_one(f"#{pane.id}", PaneSlot)
             parent, index = slot.parent, slot.parent.children.index(slot)
@@ -155,6 +157,8 @@ class MainScreen(Screen):
         self.refresh_bindings()  # a footer mounted late learns the keys from this signal
         self._allow_maximize()
         self._slots_filled = True
+        tensors.refit_paused = False
+        self.call_after_refresh(tensors.refit)
         models = self.query_one(ModelsPane)
         if self.opened is not None:
             models.mark_opened(self.opened.ref)

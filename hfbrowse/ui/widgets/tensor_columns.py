@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rich.text import Text
@@ -82,7 +82,9 @@ class TensorColumn:
     title: str
     width: int
     justify: Literal["left", "right"]
-    value: Callable[[TensorRow], str]
+    # Not compared: two layouts for the same width are equal (a resize that changes nothing
+    # must not refill the table), though each fit makes its own functions.
+    value: Callable[[TensorRow], str] = field(compare=False)
 
 
 @dataclass(frozen=True)
