@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def arguments_error(args: argparse.Namespace) -> str | None:
     """A one-line problem with the arguments, found before anything is fetched."""
-    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
     from hfbrowse.core.errors import UnsafeInput
+    from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
     from hfbrowse.core.safe_paths import check_revision
 
     try:

@@ -158,7 +158,10 @@ def _parse_entry(name: str, entry: object, source: str, data_size: int | None) -
     if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         raise MalformedHeader(f"{source}: tensor {_short(name)} has unknown dtype {_short(dtype)}.")
     if not isinstance(shape, list) or not all(_is_u64(d) for d in shape):
-        raise MalformedHeader(f"{source}: tensor {_short(name)} has an invalid shape.")
+        why = "an invalid shape"
+        if isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape):
+            why = "a shape dimension over 2^64"
+        raise MalformedHeader(f"{source}: tensor {_short(name)} has {why}.")
     if (
         not isinstance(offsets, list)
         or len(offsets) != 2

@@ -115,13 +115,16 @@ def build_meta_head(config_obj: Any, class_name: str) -> Any:
     """``class_name(config)`` on the meta device, as ``from_pretrained`` would instantiate it."""
     import torch
 
-    from hfbrowse.core.heads.meta_model import import_transformers_class
+    from hfbrowse.core.heads.meta_model import build_budget, build_error, import_transformers_class
 
     cls = import_transformers_class(class_name)
     if cls is None:
         raise HFBrowseError(f"transformers has no class {class_name}.")
-    with torch.device("meta"), _skip_init_mode():
-        return cls(config_obj)
+    try:
+        with build_budget(class_name), torch.device("meta"), _skip_init_mode():
+            return cls(config_obj)
+    except Exception as exc:
+        raise build_error(exc, class_name) from None
 
 
 def _meta_state_dict(rows, torch) -> dict[str, Any]:
