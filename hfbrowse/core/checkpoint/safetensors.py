@@ -193,7 +193,7 @@ def flag_overlaps(tensors: list[HeaderTensor]) -> tuple[HeaderTensor, ...]:
     for tensor in tensors:
         start, stop = tensor.data_offsets
         if start < end and stop > start:
-            why = f"its bytes overlap {_short(owner)}'s"
+            why = f"its bytes overlap those of {_short(owner)}"
             problem = f"{tensor.problem}; {why}" if tensor.problem else why
             tensor = replace(tensor, problem=problem)
         if stop > end:

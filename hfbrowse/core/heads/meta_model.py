@@ -71,8 +71,12 @@ SIZE_KEYS = (
     "num_experts", "num_local_experts", "n_routed_experts",
 )  # fmt: skip
 OBJECT_KEYS = ("id2label", "label2id", "quantization_config", "rope_scaling", "text_config")
-_REPEATS = re.compile(r"(^|_)(layers?|experts)$")  # n_layer, num_hidden_layers, num_experts …
-MAX_REPEATS = 10_000  # layers or experts: real models have at most a few hundred
+# (key pattern, most a real model has): n_layer, num_hidden_layers, …; num_experts, … (the
+# largest real models have ~130 layers; Switch-C has 2,048 experts).
+REPEATS = (
+    (re.compile(r"(^|_)layers?$"), 2_000, "layers"),
+    (re.compile(r"_experts$"), 10_000, "experts"),
+)
 # What one meta-device build may cost before it is stopped: modules, parameters and buffers
 # registered, and seconds. A 70B Llama registers ~2,000; DeepSeek-V3 unfused ~110,000.
 MAX_REGISTRATIONS = 2_000_000
@@ -82,7 +86,7 @@ MAX_BUILD_SECONDS = 20.0
 def check_buildable(config: dict[str, Any]) -> None:
     """MalformedConfig, worded for config.json, when building a model from it is hopeless or
     endless: a size that is no whole number, a label map or quantisation config that is no
-    object, a layer or expert count over ``MAX_REPEATS`` (10^9 layers would take memory until
+    object, a layer or expert count beyond ``REPEATS`` (10^9 layers would take memory until
     the machine gives out). The config tree and everything else still show; this is only the
     meta-device model's verdict."""
     for scope, cfg in _scopes(config):
@@ -101,11 +105,12 @@ def check_buildable(config: dict[str, Any]) -> None:
                     " the model cannot be built from it."
                 )
         for key, value in cfg.items():
-            if _REPEATS.search(str(key)) and _whole(value) and value > MAX_REPEATS:
-                raise MalformedConfig(
-                    f"config.json: {scope}{key} is {grouped(value)}: over {MAX_REPEATS:,} is no"
-                    " real model, and building it would not end; not built."
-                )
+            for pattern, most, noun in REPEATS:
+                if _whole(value) and value > most and pattern.search(str(key)):
+                    raise MalformedConfig(
+                        f"config.json: {scope}{key} is {grouped(value)}: no real model has over"
+                        f" {most:,} {noun}, and building it would take without end; not built."
+                    )
 
 
 def _scopes(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -216,6 +221,25 @@ def build_budget(what: str) -> Iterator[None]:
         budget.active = False
 
 
+def skip_init_mode() -> Any:
+    """A torch function mode that skips ``torch.nn.init.*_`` calls (meta tensors: nothing to fill).
+
+    Torch function modes are thread-local, unlike transformers' ``no_init_weights``, which patches
+    torch globally and would race with a model the console is loading at the same time.
+    """
+    from torch.overrides import TorchFunctionMode
+
+    class SkipInit(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            name = getattr(func, "__name__", "")
+            if getattr(func, "__module__", None) == "torch.nn.init" and name.endswith("_"):
+                return args[0] if args else kwargs.get("tensor")
+            return func(*args, **kwargs)
+
+    return SkipInit()
+
+
 def meta_model(config: dict[str, Any], auto_class: str) -> Any:
     """Build ``auto_class`` for this config on the meta device: shapes only, no weights."""
     from hfbrowse.core.torch_check import require_torch
@@ -226,7 +250,7 @@ def meta_model(config: dict[str, Any], auto_class: str) -> Any:
     transformers = import_transformers()
     cfg = config_object(config)
     try:
-        with build_budget(auto_class), torch.device("meta"):
+        with build_budget(auto_class), torch.device("meta"), skip_init_mode():
             return getattr(transformers, auto_class).from_config(cfg)
     except Exception as exc:
         raise build_error(exc, auto_class) from None
