@@ -70,7 +70,7 @@ def load_json(
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         doc = json.loads(text)
     except UnicodeDecodeError:
-        raise error(f"{source} is not UTF-8 text.") from None
+        raise error(f"Cannot read {source}: it is not UTF-8 text.") from None
     except json.JSONDecodeError as exc:
         raise error(f"{source} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     except RecursionError:

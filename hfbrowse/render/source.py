@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from hfbrowse.core.source.classes import ClassSource
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.theme import code
 
 
@@ -15,7 +16,7 @@ def source_title(head: str, source: ClassSource, heads_count: int) -> Text:
     """``AutoModelForCausalLM → GPT2LMHeadModel  models/gpt2/modeling_gpt2.py:630``."""
     title = Text()
     title.append(f"{head} → ", style="dim")
-    title.append(source.class_name, style="bold")
+    title.append(printable(source.class_name), style="bold")
     if source.relative_file:
         where = source.relative_file.removeprefix("transformers/")
         title.append(f"  {where}:{source.line}", style="dim")
@@ -28,9 +29,10 @@ def source_body(source: ClassSource) -> RenderableType:
     parts: list[RenderableType] = []
     for method in source.methods:
         where = Text()
-        where.append(f"def {method.name}", style="bold yellow")
+        where.append(printable(f"def {method.name}"), style="bold yellow")
         if method.defining_class != source.class_name:
-            where.append(f"  inherited from {method.defining_class}", style="italic magenta")
+            inherited = printable(method.defining_class)
+            where.append(f"  inherited from {inherited}", style="italic magenta")
         where.append(f"  {Path(method.file).name}:{method.start_line}", style="dim")
         parts.append(where)
         parts.append(code(method.text, start_line=method.start_line))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.syntax import Syntax
 
+from hfbrowse.core.untrusted import printable
+
 SYNTAX_THEME = "monokai"
 
 
@@ -15,9 +17,10 @@ def code(
     word_wrap: bool = False,
     lexer: str = "python",
 ) -> Syntax:
-    """Highlighted code on the terminal's own background, indentation kept as written."""
+    """Highlighted code on the terminal's own background, indentation kept as written; control
+    characters (a repo's own code is anyone's text) shown as escapes, never sent to the terminal."""
     return Syntax(
-        text,
+        printable(text, keep_lines=True),
         lexer,
         theme=SYNTAX_THEME,
         line_numbers=line_numbers,

@@ -235,7 +235,11 @@ class AnalysisPane(Vertical):
             self.memory.show_message("No parameter count for this model.")
             return
         stored = counts.stored_bytes if counts is not None else None
-        self.memory.show(MemoryInputs(opened.facts.config, opened.head, parameters, source, stored))
+        inputs = MemoryInputs(opened.facts.config, opened.head, parameters, source, stored)
+        try:
+            self.memory.show(inputs)
+        except Exception as exc:  # a config the estimate cannot read: its own line, here
+            self.memory.show_message(f"No memory estimate: {as_user_error(exc)}")
 
     def _measure_machine(self) -> None:
         self._machine_worker()

@@ -30,6 +30,7 @@ from hfbrowse.core.console.settings import (
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
@@ -160,9 +161,9 @@ class ConsolePane(Vertical, can_focus=False):
         if self.facts is None:
             line.append("open a model to run it", style="dim")
         elif self.head is None:
-            line.append(f"no text head to run: {self.facts.heads.reason}", style="dim")
+            line.append(f"no text head to run: {printable(self.facts.heads.reason)}", style="dim")
         elif settings is not None:
-            line.append(settings.line())
+            line.append(printable(settings.line()))
             line.append("  · /set key=value", style="dim")
         else:
             line.append(head_spec(self.head).hint)
@@ -255,7 +256,7 @@ class ConsolePane(Vertical, can_focus=False):
         try:
             head = runnable_head(facts, self.head, trust)
         except HFBrowseError as exc:
-            self.write(Text(str(exc), style="bold red"))
+            self.write(Text(printable(str(exc)), style="bold red"))
             return
         self._prompt = text
         self._run_head = head
@@ -317,7 +318,8 @@ class ConsolePane(Vertical, can_focus=False):
             return
         row = self.query_one("#console-progress", Horizontal)
         row.add_class("-active")
-        self.query_one("#console-progress-label", Label).update(f"{msg.label}  (escape cancels)")
+        label = Text(f"{printable(msg.label)}  (escape cancels)")
+        self.query_one("#console-progress-label", Label).update(label)
         bar = self.query_one("#console-progress-bar", ProgressBar)
         if msg.total:
             bar.update(total=msg.total, progress=msg.done or 0)
@@ -350,7 +352,7 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         style = "bold yellow" if msg.cancelled else "bold red"
-        self._update_entry(Text(msg.error, style=style))
+        self._update_entry(Text(printable(msg.error), style=style))
 
     @on(RunNeedsConfirmation)
     def _confirm(self, msg: RunNeedsConfirmation) -> None:

@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Input, Static, Tree
 
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
-from hfbrowse.core.formatting import human_bytes, human_count, shape_text
+from hfbrowse.core.formatting import grouped, human_bytes, human_count, shape_text
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.widgets.tensor_origin import TensorOrigin, quant_text
 
@@ -35,6 +36,7 @@ class TensorPane(Vertical, can_focus=False):
         self._filter_timer: Timer | None = None
         self._head_class: tuple[str | None, str | None] = (None, None)
         self._message: tuple[str, bool] | None = None
+        self._rows: tuple[TensorRow, ...] = ()  # the rows the table shows, in its order
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
@@ -81,10 +83,11 @@ class TensorPane(Vertical, can_focus=False):
         self._message = (text, error)
         self.table_data = None
         self.counts = None
+        self._rows = ()
         self.query_one(DataTable).clear()
         self.border_title = "tensors"
         style = "bold red" if error else "dim"
-        self.query_one("#tensor-totals", Static).update(Text(text, style=style))
+        self.query_one("#tensor-totals", Static).update(Text(printable(text), style=style))
         self._set_quant(None)
         if (tree := self._tree()) is not None:
             tree.built_for = None
@@ -99,7 +102,9 @@ class TensorPane(Vertical, can_focus=False):
         self._fill(table.filtered(self.query_one(Input).value))
         totals = Text()
         if notice:
-            totals.append(notice + "\n", style="yellow")
+            totals.append(printable(notice) + "\n", style="yellow")
+        if (flagged := table.flag_note()) is not None:
+            totals.append(printable(flagged) + "\n", style="bold yellow")
         for t in table.totals:
             totals.append(f"{t.dtype}", style="bold")
             noun = "tensor" if t.tensors == 1 else "tensors"
@@ -124,12 +129,15 @@ class TensorPane(Vertical, can_focus=False):
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
         widget.clear()
+        self._rows = rows
+        # Names are a checkpoint's text: Text cells (a str cell would be parsed as markup),
+        # control characters escaped; a flagged row says so beside its count.
         cells = [
             (
-                r.name,
+                Text(printable(r.name), style="bold yellow" if r.problem else ""),
                 shape_text(r.shape),
                 r.dtype,
-                Text(f"{r.parameters:,}", justify="right"),
+                Text(("⚠ " if r.problem else "") + grouped(r.parameters), justify="right"),
                 Text(human_bytes(r.nbytes), justify="right"),
             )
             for r in rows
@@ -216,9 +224,11 @@ class TensorPane(Vertical, can_focus=False):
         self.query_one(TensorOrigin).clear()
 
     def _lookup_row(self, table: DataTable, row: int) -> None:
-        try:
-            name = str(table.get_row_at(row)[0])
-        except Exception:  # empty or cleared under the cursor
+        if not 0 <= row < min(len(self._rows), table.row_count):  # empty or cleared
             self.query_one(TensorOrigin).clear()
             return
-        self.query_one(TensorOrigin).lookup(name)
+        row_data = self._rows[row]
+        if row_data.problem:  # the origin line's place says what does not add up
+            self.query_one(TensorOrigin).say(f"{row_data.name}: ⚠ {row_data.problem}")
+            return
+        self.query_one(TensorOrigin).lookup(row_data.name)

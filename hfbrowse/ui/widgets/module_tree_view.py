@@ -15,13 +15,14 @@ from textual.widgets.tree import TreeNode
 from hfbrowse.core.checkpoint.module_tree import ModuleNode, module_tree, repeated_blocks
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
+from hfbrowse.core.untrusted import printable
 
 if TYPE_CHECKING:
     from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 
 
 def _module_label(node: ModuleNode) -> Text:
-    label = Text(node.name or "checkpoint", style="bold")
+    label = Text(printable(node.name or "checkpoint"), style="bold")
     blocks = repeated_blocks(node)
     if blocks:
         count, first = blocks
@@ -32,12 +33,14 @@ def _module_label(node: ModuleNode) -> Text:
 
 
 def _tensor_label(row: TensorRow, logical: int | None) -> Text:
-    label = Text(row.name.rpartition(".")[2])
+    label = Text(printable(row.name.rpartition(".")[2]))
     label.append(f"  {shape_text(row.shape)} {row.dtype}", style="dim")
     count = row.parameters if logical is None else logical
     label.append(f"  {human_count(count)}")
     if logical is not None and logical != row.parameters:
         label.append(" (unpacked)", style="italic yellow")
+    if row.problem:
+        label.append(f"  ⚠ {printable(row.problem)}", style="bold yellow")
     return label
 
 
