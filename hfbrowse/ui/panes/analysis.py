@@ -158,6 +158,9 @@ class AnalysisPane(Vertical):
         if self._compat_for == opened.token:
             return  # already computed (or computing) for this model
         table = checkpoint.table
+        if table is None and checkpoint.error is not None:
+            self.compat.show_message(f"No tensor table to compare: {checkpoint.error}")
+            return
         if table is None or table.source != SOURCE_HEADERS:
             self.compat.show_message(
                 "Compatibility compares a checkpoint's tensor headers with each head; this"
