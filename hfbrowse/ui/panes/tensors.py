@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 
 FILTER_DEBOUNCE_S = 0.15
 NAME_WIDTH_CAP = 96  # longer tensor names are cut; zoom (z) and the filter still find them
+# Rows the table holds at once: DataTable measures every cell on the UI thread (200,000 rows
+# froze the screen for over a minute); the filter searches all rows and shows the first ones.
+MAX_TABLE_ROWS = 2_000
+
+
+def _capped(count: int) -> str:
+    if count <= MAX_TABLE_ROWS:
+        return ""
+    return f" · first {MAX_TABLE_ROWS:,} shown, filter for the rest"
 
 
 class TensorPane(Vertical, can_focus=False):
@@ -98,7 +107,9 @@ class TensorPane(Vertical, can_focus=False):
         self._message = None
         self.table_data = table
         self.counts = counts
-        self.border_title = f"tensors — {len(table.rows):,} · {table.source}"
+        self.border_title = Text(
+            f"tensors — {len(table.rows):,} · {table.source}" + _capped(len(table.rows))
+        )
         self._fill(table.filtered(self.query_one(Input).value))
         totals = Text()
         if notice:
@@ -129,6 +140,7 @@ class TensorPane(Vertical, can_focus=False):
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
         widget.clear()
+        rows = rows[:MAX_TABLE_ROWS]  # the filter reaches the rest (see the border title)
         self._rows = rows
         # Names are a checkpoint's text: Text cells (a str cell would be parsed as markup),
         # control characters escaped; a flagged row says so beside its count.
@@ -164,11 +176,14 @@ class TensorPane(Vertical, can_focus=False):
             rows = self.table_data.filtered(text)
             self._fill(rows)
             if text.strip():
-                self.border_title = (
+                self.border_title = Text(
                     f"tensors — {len(rows):,} of {len(self.table_data.rows):,} match {text!r}"
+                    + _capped(len(rows))
                 )
             else:
-                self.border_title = f"tensors — {len(rows):,} · {self.table_data.source}"
+                self.border_title = Text(
+                    f"tensors — {len(rows):,} · {self.table_data.source}" + _capped(len(rows))
+                )
 
     @on(Input.Submitted, "#tensor-filter")
     def _filter_submitted(self) -> None:

@@ -44,6 +44,9 @@ def _tensor_label(row: TensorRow, logical: int | None) -> Text:
     return label
 
 
+MAX_SHOWN = 1_000  # entries per level
+
+
 class ModuleTreeView(Tree[object]):
     """Modules as branches (params per module), tensors as leaves."""
 
@@ -69,11 +72,19 @@ class ModuleTreeView(Tree[object]):
         self.root.expand()
 
     def _fill(self, branch: TreeNode, node: ModuleNode) -> None:
-        for child in node.children:
+        """One level; past ``MAX_SHOWN`` entries the rest is one line (200,000 modules under
+        one root took the UI thread half a minute to add; the table's filter finds them)."""
+        shown = 0
+        for child in node.children[:MAX_SHOWN]:
             item = branch.add(_module_label(child), data=child)
             item.allow_expand = True
-        for row in node.leaves:
+            shown += 1
+        for row in node.leaves[: max(0, MAX_SHOWN - shown)]:
             branch.add_leaf(_tensor_label(row, self._logical.get(row.name)), data=row)
+            shown += 1
+        rest = len(node.children) + len(node.leaves) - shown
+        if rest > 0:
+            branch.add_leaf(Text(f"… {rest:,} more (the table's filter finds them)", style="dim"))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node
