@@ -49,3 +49,8 @@ def grouped(n: int) -> str:
 
 def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")" if shape else "()"
+
+
+def count_of(n: int, noun: str) -> str:
+    """``1 tensor``, ``2,048 tensors``: a count with its noun, singular for one."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -72,7 +72,9 @@ def load_json(
     except UnicodeDecodeError:
         raise error(f"Cannot read {source}: it is not UTF-8 text.") from None
     except json.JSONDecodeError as exc:
-        raise error(f"{source} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+        raise error(
+            f"{source} is not valid JSON ({exc.msg}: line {exc.lineno}, column {exc.colno})."
+        ) from None
     except RecursionError:
         raise error(f"{source} is nested too deeply to be read.") from None
     except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"

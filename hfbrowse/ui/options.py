@@ -23,3 +23,7 @@ class LaunchOptions:
     dtype: str | None = None
     trust_remote_code: bool = False
     search: SearchQuery | None = None  # --search: the list opens with this query run
+    # The start model was picked for the user (--demo without MODEL): the keys start on the
+    # models list, where the other models are, once it is mounted (a wide screen only: at 80
+    # columns the list is hidden until / shows it).
+    start_on_list: bool = False

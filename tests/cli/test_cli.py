@@ -98,3 +98,17 @@ def test_no_network_says_so_fast(tmp_path):
     assert time.perf_counter() - start < 10  # interpreter start included; the probe itself ≤ 2 s
     assert out.returncode == 1 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and "not in the local cache" in out.stderr
+
+
+def test_every_json_key_is_documented(fixtures, capsys):
+    """The README's schema table names every top-level key of the document (the contract)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### The `--json` document") :]
+    for flags in ([], ["--explain-config", "--diff-head", "qa", "--diff-config", "."]):
+        _, out, _ = run_cli(capsys, str(fixtures["tiny-bert-mlm"]), "--json", *flags)
+        doc = json.loads(out)
+        assert doc["schema_version"] == "1.2"
+        missing = [key for key in doc if f"`{key}`" not in table]
+        assert not missing, f"undocumented --json keys: {missing}"
