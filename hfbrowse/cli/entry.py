@@ -25,6 +25,18 @@ from hfbrowse.cli.output import (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; whatever goes wrong is one line on stderr and a status, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:  # a surprise no inner layer worded: still one line
+        from hfbrowse.core.errors import as_user_error
+
+        return fail(str(as_user_error(exc)))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: set it first

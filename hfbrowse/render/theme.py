@@ -7,6 +7,8 @@ import hashlib
 from rich.syntax import Syntax
 from rich.text import Text
 
+from hfbrowse.core.untrusted import printable
+
 SYNTAX_THEME = "monokai"
 
 
@@ -18,9 +20,10 @@ def code(
     word_wrap: bool = False,
     lexer: str = "python",
 ) -> Syntax:
-    """Highlighted code on the terminal's own background, indentation kept as written."""
+    """Highlighted code on the terminal's own background, indentation kept as written; control
+    characters (a repo's own code is anyone's text) shown as escapes, never sent to the terminal."""
     return _HighlightedOnce(
-        text,
+        printable(text, keep_lines=True),
         lexer,
         theme=SYNTAX_THEME,
         line_numbers=line_numbers,

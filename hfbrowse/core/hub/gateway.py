@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hfbrowse.core.checkpoint.safetensors import HeaderTensor, SafetensorsHeader
+from hfbrowse.core.checkpoint.safetensors import SafetensorsHeader, header_from_entries
+from hfbrowse.core.checkpoint.tensors import index_shards
 from hfbrowse.core.errors import (
     GatedModel,
     HFBrowseError,
@@ -24,8 +25,10 @@ from hfbrowse.core.errors import (
     NoCheckpoint,
     OfflineError,
 )
-from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.model_ref import ModelRef, is_hub_id
 from hfbrowse.core.paths import header_cache_dir
+from hfbrowse.core.safe_paths import check_commit_sha, check_revision
+from hfbrowse.core.untrusted import load_json
 
 T = TypeVar("T")
 
@@ -114,9 +117,12 @@ class HubGateway:
             return None
         tinfo = getattr(info, "transformers_info", None)
         st = getattr(info, "safetensors", None)
+        sha = info.sha
+        if sha is not None:  # it names cache files and refs: a server's word is checked first
+            sha = check_commit_sha(sha, f"the Hub's answer for {ref.id}")
         return HubFacts(
             repo_id=info.id,
-            sha=info.sha,
+            sha=sha,
             pipeline_tag=info.pipeline_tag,
             library_name=info.library_name,
             auto_model=getattr(tinfo, "auto_model", None) if tinfo else None,
@@ -270,8 +276,8 @@ def _cached_checkpoint_folder(ref: ModelRef) -> Path | None:
             folder = Path(cached).parent
             if name.endswith(".json"):
                 try:
-                    shards = set(json.loads(Path(cached).read_text())["weight_map"].values())
-                except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                    shards = index_shards(Path(cached).read_bytes(), name)
+                except (OSError, HFBrowseError):
                     return None
                 if not all((folder / s).is_file() for s in shards):
                     return None
@@ -280,16 +286,22 @@ def _cached_checkpoint_folder(ref: ModelRef) -> Path | None:
 
 
 def _from_hub_meta(filename: str, file_meta: Any) -> SafetensorsHeader:
-    tensors = tuple(
-        HeaderTensor(name, t.dtype, tuple(t.shape), tuple(t.data_offsets))
-        for name, t in file_meta.tensors.items()
-    )
-    tensors = tuple(sorted(tensors, key=lambda t: t.data_offsets))
-    return SafetensorsHeader(filename, tensors, dict(file_meta.metadata or {}), 0)
+    tensors = file_meta.tensors.items()
+    entries = [(name, t.dtype, list(t.shape), list(t.data_offsets)) for name, t in tensors]
+    return header_from_entries(filename, entries, dict(file_meta.metadata or {}))
 
 
-def _header_cache_file(ref: ModelRef, sha: str | None) -> Path:
-    return header_cache_dir() / ref.id.replace("/", "--") / f"{sha or ref.revision or 'main'}.json"
+def _header_cache_file(ref: ModelRef, sha: str | None) -> Path | None:
+    """Where the headers of ``ref`` at ``sha`` (or at its revision) are cached; None when the
+    id or the revision could not be a file name under the cache (the server's sha is checked
+    to be 40 hex digits, the revision a git ref name: neither ever leads out of ``HF_HOME``)."""
+    if not is_hub_id(ref.id):
+        return None
+    if sha is not None:
+        name = check_commit_sha(sha, f"the Hub's answer for {ref.id}")
+    else:
+        name = check_revision(ref.revision) or "main"
+    return header_cache_dir() / ref.id.replace("/", "--") / f"{name.replace('/', '--')}.json"
 
 
 def _store_headers(ref: ModelRef, sha: str | None, headers: list[SafetensorsHeader]) -> None:
@@ -304,6 +316,8 @@ def _store_headers(ref: ModelRef, sha: str | None, headers: list[SafetensorsHead
     if sha and ref.revision in (None, "main"):
         paths.append(_header_cache_file(ref, None))  # lets offline opens by name find it
     for path in paths:
+        if path is None:
+            continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
@@ -314,20 +328,16 @@ def _store_headers(ref: ModelRef, sha: str | None, headers: list[SafetensorsHead
 
 
 def _load_headers(ref: ModelRef, sha: str | None) -> list[SafetensorsHeader] | None:
+    """The cached headers, checked as a header read from a file is (a cache file is data)."""
     for path in (_header_cache_file(ref, sha), _header_cache_file(ref, None)):
+        if path is None:
+            continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = load_json(path.read_bytes(), path.name)
             return [
-                SafetensorsHeader(
-                    file,
-                    tuple(
-                        HeaderTensor(n, d, tuple(s), tuple(o)) for n, d, s, o in entry["tensors"]
-                    ),
-                    entry.get("metadata", {}),
-                    0,
-                )
+                header_from_entries(file, entry["tensors"], entry.get("metadata"))
                 for file, entry in doc.items()
             ]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, HFBrowseError, ValueError, KeyError, TypeError, AttributeError):
             continue
     return None

@@ -8,12 +8,12 @@ file costs two small GETs instead: ``bytes=0-7`` (the length, and the file size 
 
 from __future__ import annotations
 
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hfbrowse.core.checkpoint.safetensors import SafetensorsHeader, header_length, parse_header_json
+from hfbrowse.core.checkpoint.tensors import index_shards
 from hfbrowse.core.errors import MalformedHeader
 
 _CONTENT_RANGE = re.compile(r"bytes \d+-\d+/(\d+)")
@@ -62,12 +62,13 @@ def fetch_header(
 
 
 def shard_names(index_path: Path) -> list[str]:
-    """Shard file names from a downloaded ``model.safetensors.index.json``."""
+    """Shard file names from a downloaded ``model.safetensors.index.json``: plain relative
+    names inside the repo (``index_shards`` refuses ``../x`` and ``/etc/passwd``)."""
     try:
-        weight_map = json.loads(index_path.read_text(encoding="utf-8"))["weight_map"]
-        return sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise MalformedHeader(f"{index_path.name}: unreadable index ({exc}).") from None
+        data = index_path.read_bytes()
+    except OSError as exc:
+        raise MalformedHeader(f"{index_path.name}: cannot read ({exc.strerror or exc}).") from None
+    return index_shards(data, index_path.name)
 
 
 def fetch_headers(

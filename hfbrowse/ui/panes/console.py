@@ -33,6 +33,7 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
@@ -168,9 +169,9 @@ class ConsolePane(Vertical, can_focus=False):
         if self.facts is None:
             line.append("open a model to run it", style="dim")
         elif self.head is None:
-            line.append(f"no text head to run: {self.facts.heads.reason}", style="dim")
+            line.append(f"no text head to run: {printable(self.facts.heads.reason)}", style="dim")
         elif settings is not None:
-            line.append(settings.line())
+            line.append(printable(settings.line()))
             line.append("  · /set key=value", style="dim")
         else:
             line.append(head_spec(self.head).hint)
@@ -263,7 +264,7 @@ class ConsolePane(Vertical, can_focus=False):
         try:
             head = runnable_head(facts, self.head, trust)
         except HFBrowseError as exc:
-            self.write(Text(str(exc), style="bold red"))
+            self.write(Text(printable(str(exc)), style="bold red"))
             return
         self._prompt = text
         self._run_head = head
@@ -321,7 +322,7 @@ class ConsolePane(Vertical, can_focus=False):
             size = f" · {human_bytes(done or 0)} of {human_bytes(total)}" if total else ""
             elapsed = time.monotonic() - self._run_started
             text = f"{self._phase}{size} · {elapsed:.1f} s  (escape cancels)"
-        self.query_one("#console-progress-label", Label).update(text)
+        self.query_one("#console-progress-label", Label).update(Text(printable(text)))
 
     @work(thread=True, exclusive=True, group="console", exit_on_error=False)
     def _run_worker(
@@ -385,7 +386,7 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         style = "bold yellow" if msg.cancelled else "bold red"
-        self._update_entry(Text(msg.error, style=style))
+        self._update_entry(Text(printable(msg.error), style=style))
 
     @on(RunNeedsConfirmation)
     def _confirm(self, msg: RunNeedsConfirmation) -> None:

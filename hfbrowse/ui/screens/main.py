@@ -314,14 +314,32 @@ class MainScreen(Screen):
         self.started_up = True
 
     def _show(self, opened: OpenedModel) -> None:
-        """The one way the panes learn what to draw."""
+        """The one way the panes learn what to draw. A pane that cannot draw this model says so
+        in its own place (its one line); the others still draw, and the app stays up."""
         self.opened = opened
-        self.query_one(ConfigPane).show(opened)
-        self.query_one(AnalysisPane).show(opened)
-        self.query_one(TensorPane).show(opened)
-        self.query_one(SourcePane).show(opened)
+        panes: list[Widget] = [
+            self.query_one(ConfigPane),
+            self.query_one(AnalysisPane),
+            self.query_one(TensorPane),
+            self.query_one(SourcePane),
+        ]
         if self._slots_filled:
-            self._console_pane().show(opened)
+            panes.append(self._console_pane())
+        for pane in panes:
+            try:
+                pane.show(opened)  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._pane_failed(pane, as_user_error(exc))
+
+    def _pane_failed(self, pane: Widget, error: HFBrowseError) -> None:
+        show_message = getattr(pane, "show_message", None)
+        try:
+            if show_message is not None:
+                show_message(str(error), error=True)
+                return
+        except Exception:  # the pane cannot even say so: the notification does
+            pass
+        self.notify(f"{pane.id}: {error}", severity="error")
 
     def _models_pane(self) -> ModelsPane | None:
         if not self._slots_filled:
