@@ -187,6 +187,8 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         if head and ctx.facts.heads.option(head) is None:
             return fail(f"{head} does not support model_type {ctx.facts.model_type!r}")
         doc = build_document(ctx)
+        if (notice := gateway.offline_notice) is not None:
+            note(notice)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
     except HFBrowseError as exc:

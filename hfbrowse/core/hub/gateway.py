@@ -96,6 +96,14 @@ class HubGateway:
                 self.offline_reason = reason
             self.offline = True
 
+    @property
+    def offline_notice(self) -> str | None:
+        """The one line that says the session serves the cache because the Hub failed (None
+        when it is online, or offline because the user asked)."""
+        if not self.offline or not self.offline_reason:
+            return None
+        return f"{self.offline_reason.rstrip('.')}: showing the local cache."
+
     def fail(self, exc: BaseException, ref: ModelRef, what: str = "") -> HFBrowseError:
         """A failed Hub call as the core's error; one that shows the Hub cannot give a usable
         answer (no connection, no answer, 5xx/429, not JSON) also turns the session offline,
@@ -193,7 +201,7 @@ class HubGateway:
             return Path(cached)
         raise OfflineError(
             f"{self.offline_reason or 'Offline'}, and {filename} of {ref.id} is not in the"
-            " local cache (open it once with a working network to cache it)."
+            " local cache (open it once online to cache it)."
         )
 
     # -- safetensors headers ----------------------------------------------------------------

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2  # huggingface_hub's own HTTP client (imported with it)
+
 from hfbrowse.core.errors import HFBrowseError
 
 ANSWER_S = 10.0  # outside a budget: response headers within this (a stuck server is not waited on)
@@ -54,10 +56,24 @@ class _Budget:
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("hub_budget", default=None)
-# The deadline of the read in progress on this thread (set by the transport, read by the stream).
-_READ: contextvars.ContextVar[tuple[float, str, str] | None] = contextvars.ContextVar(
-    "hub_read", default=None
-)
+
+
+@dataclass
+class _Read:
+    """The deadline of the request being read on this thread, and what missing it means."""
+
+    at: float
+    host: str
+    silent: str  # said when nothing came by the deadline
+    slow: str  # said when some bytes came, not the whole answer
+    got: int = 0
+
+    def missed(self) -> HubUnusable:
+        return HubUnusable(f"The Hub ({self.host}) {self.slow if self.got else self.silent}")
+
+
+# The read in progress on this thread (set by the transport, checked by the network stream).
+_READ: contextvars.ContextVar[_Read | None] = contextvars.ContextVar("hub_read", default=None)
 
 
 @contextlib.contextmanager
@@ -95,7 +111,6 @@ _install_lock = threading.Lock()
 def _client() -> Any:
     """huggingface_hub's default client (its request hook, redirects, no default timeout) over
     the bounded transport."""
-    import httpx2
     from huggingface_hub.utils import _http
 
     return httpx2.Client(
@@ -111,19 +126,15 @@ def _host(url: Any) -> str:
     return parts.netloc or str(url)
 
 
-class _BoundedTransport:
+class _BoundedTransport(httpx2.BaseTransport):
     """An ``httpx2.BaseTransport`` over ``httpx2.HTTPTransport`` whose reads have deadlines."""
 
     def __init__(self) -> None:
-        import httpx2
-
         self._inner = httpx2.HTTPTransport()
         pool = self._inner._pool  # httpx2 has no network_backend argument; httpcore2's pool does
         pool._network_backend = _DeadlineBackend(pool._network_backend)
 
     def handle_request(self, request: Any) -> Any:
-        import httpx2
-
         budget = _BUDGET.get()
         now = time.monotonic()
         host = _host(request.url)
@@ -133,7 +144,13 @@ class _BoundedTransport:
             start = now if budget.answered else budget.started
             answer_at = min(start + budget.answer_s, budget.total_at)
         wait_s = budget.answer_s if budget is not None else ANSWER_S
-        token = _READ.set((answer_at, host, f"did not answer within {wait_s:.0f} s"))
+        read = _Read(
+            answer_at,
+            host,
+            f"did not answer within {wait_s:.0f} s",
+            f"answered too slowly (no complete answer within {wait_s:.0f} s)",
+        )
+        token = _READ.set(read)
         try:
             response = self._inner.handle_request(request)
         except HubUnusable:
@@ -152,8 +169,8 @@ class _BoundedTransport:
             retry = response.headers.get("retry-after")
             response.close()
             raise HubUnusable(_status_reason(host, status, retry), status)
-        total = (budget.total_at, host, f"sent its answer too slowly (over {budget.total_s:.0f} s)")
-        response.stream = _BoundedStream(response.stream, total)
+        slow = f"answered too slowly (not complete within {budget.total_s:.0f} s)"
+        response.stream = _BoundedStream(response.stream, _Read(budget.total_at, host, slow, slow))
         return response
 
     def close(self) -> None:
@@ -184,17 +201,15 @@ def _describe(exc: BaseException, host: str) -> str:
     return f"The Hub ({host}) could not be read ({type(exc).__name__})"
 
 
-class _BoundedStream:
+class _BoundedStream(httpx2.SyncByteStream):
     """A response body whose reads stop at the budget's total deadline; transport errors in the
     middle of a body become :class:`HubUnusable` (not retried by huggingface_hub)."""
 
-    def __init__(self, inner: Any, read: tuple[float, str, str]) -> None:
+    def __init__(self, inner: Any, read: _Read) -> None:
         self._inner = inner
         self._read = read
 
     def __iter__(self) -> Iterator[bytes]:
-        import httpx2
-
         chunks = iter(self._inner)
         while True:
             token = _READ.set(self._read)
@@ -203,7 +218,7 @@ class _BoundedStream:
             except StopIteration:
                 return
             except httpx2.TransportError as exc:
-                raise HubUnusable(_describe(exc, self._read[1])) from exc
+                raise HubUnusable(_describe(exc, self._read.host)) from exc
             finally:
                 _READ.reset(token)
             yield chunk
@@ -241,10 +256,9 @@ def _bounded(timeout: float | None) -> float | None:
     read = _READ.get()
     if read is None:
         return timeout
-    at, host, what = read
-    left = at - time.monotonic()
+    left = read.at - time.monotonic()
     if left <= 0:
-        raise HubUnusable(f"The Hub ({host}) {what}")
+        raise read.missed()
     return left if timeout is None else min(timeout, left)
 
 
@@ -254,13 +268,16 @@ class _DeadlineStream:
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         bounded = _bounded(timeout)
+        read = _READ.get()
         try:
-            return self._inner.read(max_bytes, bounded)
+            data = self._inner.read(max_bytes, bounded)
         except Exception as exc:
-            read = _READ.get()
             if read is not None and bounded != timeout and "Timeout" in type(exc).__name__:
-                raise HubUnusable(f"The Hub ({read[1]}) {read[2]}") from exc
+                raise read.missed() from exc
             raise
+        if read is not None:
+            read.got += len(data)
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout))
