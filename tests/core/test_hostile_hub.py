@@ -243,3 +243,58 @@ def test_cached_model_opens_from_the_cache_with_one_notice(
         assert "No network" not in lines[0] and "Offline" not in lines[0], lines[0]
     server.wait_idle(timeout=2)  # its record of the last answer is written after the answer
     assert server.seen
+
+
+# -- what the server says never becomes a path outside the cache ----------------------------
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"ETag": '"../../../../escaped-etag"'},
+        {"X-Repo-Commit": "../../../../escaped-commit"},
+    ],
+    ids=["etag", "commit"],
+)
+def test_crafted_etag_or_commit_is_refused_before_any_download(
+    hostile, tmp_path: Path, forged: dict[str, str]
+) -> None:
+    """huggingface_hub builds blob, lock and snapshot paths from the ETag and X-Repo-Commit
+    headers: ``../`` there wrote a file next to the cache (issue 9). Both are checked first."""
+    home = tmp_path / "home"
+    server = hostile("forge", where="resolve", forge=forged)
+    run = run_json(home, server.url, MODEL, deadline=60)
+    assert_one_clear_line(run, 60)
+    assert "invalid" in run.stderr, run.describe()
+    escaped = [p for p in tmp_path.rglob("*escaped*")]
+    assert not escaped, f"written outside the cache: {escaped}"
+    server.wait_idle(timeout=2)
+    gets = [s for s in server.seen if s.method == "GET" and "/resolve/" in s.path]
+    assert not gets, f"downloaded despite a crafted header: {gets}"
+
+
+def test_search_against_429_is_one_line_at_once(hostile, tmp_path: Path) -> None:
+    """``--search`` while the Hub rate-limits: list_models retried 429 honouring Retry-After
+    (>100 s with the Hub's real values) and printed its retry log lines (issue 9). Now: one
+    line saying so, the local cache listed instead, no retries."""
+    server = hostile("429")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTEST_"))}
+    env.update(
+        {k: v for k, v in app_env(tmp_path, offline=False, endpoint=server.url).items() if v}
+    )
+    started = time.monotonic()
+    proc = subprocess.run(
+        [*hfbrowse_command(), "--search", "gpt", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    elapsed = time.monotonic() - started
+    run = Run(proc.returncode, proc.stdout, proc.stderr, elapsed)
+    assert elapsed <= FAIL_BUDGET_S, run.describe()
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "429" in lines[0], run.describe()
+    assert json.loads(proc.stdout)["source"] == "cache"
+    server.wait_idle(timeout=2)
+    listings = [s for s in server.seen if s.method == "GET" and s.path.startswith("/api/models")]
+    assert len(listings) == 1, f"the 429 was retried: {listings}"
