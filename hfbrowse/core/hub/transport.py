@@ -185,8 +185,8 @@ class _BoundedTransport(httpx2.BaseTransport):
 
 def _status_reason(host: str, status: int, retry_after: str | None) -> str:
     if status == 429:
-        wait = f" for {retry_after} s" if retry_after and retry_after.isdigit() else ""
-        return f"The Hub ({host}) is rate-limiting requests (HTTP 429; it asks to wait{wait})"
+        wait = f", retry in {retry_after} s" if retry_after and retry_after.isdigit() else ""
+        return f"The Hub ({host}) is rate-limiting (HTTP 429{wait})"
     return f"The Hub ({host}) is failing (HTTP {status})"
 
 
