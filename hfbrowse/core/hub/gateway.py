@@ -314,6 +314,11 @@ class HubGateway:
                 " page?)"
             )
         if _is_connection_error(exc):
+            names = {c.__name__ for c in type(exc).__mro__}
+            if "ReadTimeout" in names or (
+                "TimeoutException" in names and "ConnectTimeout" not in names
+            ):
+                return OfflineError(f"The Hub ({self._host()}) did not answer in time")
             return OfflineError(f"No network: the Hub ({self._host()}) cannot be reached")
         return HFBrowseError(f"{name}: {type(exc).__name__}: {exc}")
 
