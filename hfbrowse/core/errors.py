@@ -24,6 +24,10 @@ class OfflineError(HFBrowseError):
     """The Hub cannot be reached and the cache does not hold what is needed."""
 
 
+class UnsafeServerAnswer(HFBrowseError):
+    """The server sent something that would become a path but is not a plain id (``../``…)."""
+
+
 class MalformedConfig(HFBrowseError):
     """config.json is missing, unreadable or not a JSON object."""
 

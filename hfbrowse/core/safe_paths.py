@@ -42,7 +42,10 @@ def is_commit_sha(value: object) -> bool:
 def check_commit_sha(value: object, source: str) -> str:
     """``value`` when it is a full commit sha, else UnsafeInput naming ``source``."""
     if not is_commit_sha(value):
-        raise UnsafeInput(f"{source} gave {_shown(value)} as a commit sha (not 40 hex digits).")
+        raise UnsafeInput(
+            f"{source} gave an invalid commit sha, {_shown(value)} (not 40 hex digits);"
+            " nothing was written."
+        )
     assert isinstance(value, str)
     return value
 

@@ -239,6 +239,24 @@ def test_quit_while_a_hub_request_hangs(tmp_path: Path, hostile_hub, variant: di
         quit_cleanly(term, within=2.5)
 
 
+@pytest.mark.parametrize("mode", ["hang", "trickle", "500", "429", "html", "drop"])
+def test_cached_hub_model_opens_while_the_hub_fails(
+    e2e_home: Path, hostile_hub, mode: str, tmp_path: Path
+) -> None:
+    """A cached Hub model against a Hub that fails in ``mode``: the app stays alive, opens the
+    model from the cache with one notice saying why, and `q` quits promptly."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(e2e_home / "hub", home / "hub", symlinks=True)
+    server = hostile_hub(mode)
+    env = app_env(home, offline=False, endpoint=server.url)
+    with Terminal([*hfbrowse_command(), CACHED_MODEL], size=(120, 40), env=env) as term:
+        term.wait_for_text("local cache", timeout=START_S)
+        term.wait_for_text("offline: cache", timeout=START_S)  # the header, from the cache
+        quit_cleanly(term)
+
+
 def test_quick_resize_and_back_repaints(folder: Path, e2e_home: Path) -> None:
     """A resize and its undo within Textual's 1/120 s resize debounce (a tmux zoom toggle, a
     window dragged back) reach the app as the size it already laid out, which Textual skips;

@@ -93,6 +93,8 @@ def _fetch(
     index, total, more = number
     label = f"{index}/{total}{'+' if more else ''} files: {filename}"
     try:
+        if not gateway.offline:  # what becomes a cache path is checked before any byte
+            gateway.checked_metadata(ref, filename, revision or ref.revision)
         return Path(
             hf_hub_download(
                 ref.id,
@@ -107,10 +109,10 @@ def _fetch(
     except DownloadCancelled:
         raise
     except Exception as exc:
-        err = gateway.translate(exc, ref, filename)
+        err = gateway.fail(exc, ref, filename)
         if isinstance(err, OfflineError):
             raise OfflineError(
-                f"{filename} of {ref.id} is not in the local cache and the Hub cannot be reached."
+                f"{err}: {filename} of {ref.id} is not in the local cache, so it cannot be loaded."
             ) from None
         raise err from None
 

@@ -281,9 +281,9 @@ class MainScreen(Screen):
         head, note = self._head_for(msg.facts)
         if note:
             self.notify(note, severity="warning")
-        if msg.facts.offline and not msg.facts.ref.is_local:
-            reason = self.gateway.offline_reason or "No network"
-            self.notify(f"{reason}: showing the local cache.", severity="warning")
+        notice = self.gateway.offline_notice
+        if msg.facts.offline and not msg.facts.ref.is_local and notice:
+            self.notify(notice, severity="warning", markup=False)
         pin = self._pin(msg.facts, head, chosen=False)
         self._show(replace(opened, facts=msg.facts, head=head, head_note=note, head_pin=pin))
 
