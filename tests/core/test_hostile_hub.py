@@ -53,10 +53,14 @@ class Run:
         return f"{code} after {self.elapsed:.1f} s; stderr:\n{self.stderr[-2000:]}"
 
 
-def run_json(home: Path, endpoint: str, model: str, deadline: float, offline=False) -> Run:
+def run_json(
+    home: Path, endpoint: str, model: str, deadline: float, offline=False, token: str | None = None
+) -> Run:
     """``hfbrowse MODEL --json`` in its own process group, killed at ``deadline`` seconds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTEST_"))}
     env.update({k: v for k, v in app_env(home, offline=offline, endpoint=endpoint).items() if v})
+    if token is not None:
+        env["HF_TOKEN"] = token
     started = time.monotonic()
     proc = subprocess.Popen(
         [*hfbrowse_command(), model, "--json"],
@@ -206,6 +210,21 @@ def test_redirect_to_another_host_is_followed(hostile, tmp_path: Path) -> None:
     assert any(s.hostile and s.status == 302 for s in server.seen)
     cdn.wait_idle(timeout=2)
     assert any("/resolve/" in s.path for s in cdn.seen)
+
+
+def test_the_token_goes_to_the_hub_and_not_where_it_redirects(hostile, tmp_path: Path) -> None:
+    """With HF_TOKEN set, the Hub's own requests carry it; the host a file is redirected to
+    (another origin: a CDN, or anyone's server) never sees it."""
+    cdn = hostile("pass")
+    server = hostile("redirect", where="resolve", redirect_to=cdn.url)
+    run = run_json(tmp_path, server.url, MODEL, deadline=60, token="hf_" + "x" * 34)
+    assert_complete(run, MODEL)
+    server.wait_idle(timeout=2)
+    cdn.wait_idle(timeout=2)
+    assert any(s.authorized for s in server.seen), "the Hub got no token: the check proves nothing"
+    assert [s for s in cdn.seen if "/resolve/" in s.path], "nothing was redirected"
+    assert not [s for s in cdn.seen if s.authorized], f"the token left the Hub: {cdn.seen}"
+    assert "hf_xxxx" not in run.stdout + run.stderr
 
 
 def test_server_ignoring_range_costs_no_weight_bytes(hostile, tmp_path: Path) -> None:

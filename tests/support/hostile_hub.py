@@ -53,6 +53,7 @@ class Seen:
     hostile: bool  # whether the mode applied (else passed through)
     status: int | None  # None: never answered
     bytes_sent: int  # body bytes written to the socket
+    authorized: bool = False  # the request carried an Authorization header (a token)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -132,7 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client went away (hung up): record what went out before
             status, sent = self._partial
         finally:
-            hub._record(Seen(self.command, self.path, rng, hostile, status, sent), done=True)
+            authorized = self.headers.get("Authorization") is not None
+            seen = Seen(self.command, self.path, rng, hostile, status, sent, authorized)
+            hub._record(seen, done=True)
 
     do_GET = do_HEAD = _dispatch
 
