@@ -3,9 +3,6 @@ files refused in one line."""
 
 from __future__ import annotations
 
-import struct
-from pathlib import Path
-
 import pytest
 
 from hfbrowse.core.checkpoint.gguf_file import read_local_gguf
@@ -13,35 +10,8 @@ from hfbrowse.core.errors import MalformedHeader, ModelNotFound
 from hfbrowse.core.gguf_model import GGUFTarget, derive_with_transformers, gguf_target, open_gguf
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
-from tests.support.gguf_files import VOCAB, write_llama_gguf, write_sparse_llama_gguf
-
-REPO = "hfbrowse-test/tiny-gguf"
-
-
-@pytest.fixture(scope="module")
-def gguf_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("gguf-repo")
-    write_llama_gguf(folder / "tiny-q.gguf")
-    write_llama_gguf(folder / "tiny-f16.gguf", quantised=False)
-    write_sparse_llama_gguf(folder / "sparse-7b-Q4_K.gguf")
-    good = (folder / "tiny-q.gguf").read_bytes()
-    (folder / "garbage.gguf").write_bytes(b"PK\x03\x04 not a gguf at all" * 10)
-    (folder / "truncated.gguf").write_bytes(good[:3000])
-    # A string array claiming 2**60 items, then nothing: must be refused, not looped over.
-    huge = b"GGUF" + struct.pack("<IQQ", 3, 0, 1)
-    key = b"tokenizer.ggml.tokens"
-    huge += struct.pack("<Q", len(key)) + key + struct.pack("<IIQ", 9, 8, 2**60)
-    (folder / "huge-array.gguf").write_bytes(huge + b"\0" * 64)
-    (folder / "README.md").write_text("---\nlibrary_name: gguf\n---\n# tiny gguf\n")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def gguf_hub(gguf_folder):
-    from tests.support.hub_server import FakeHub, RepoSpec
-
-    with FakeHub([RepoSpec(REPO, gguf_folder, library_name="gguf")]) as server:
-        yield server
+from tests.support.gguf_files import GGUF_REPO as REPO
+from tests.support.gguf_files import VOCAB
 
 
 def _hub_gateway(server) -> HubGateway:
@@ -107,7 +77,7 @@ def test_target_from_the_command_line(gguf_folder):
     assert target == GGUFTarget(ModelRef("local", str(gguf_folder.resolve())), "tiny-q.gguf")
     assert gguf_target("org/name", "x.Q4_K_M.gguf").ref == ModelRef("hub", "org/name")
     assert gguf_target("org/name", None) is None
-    with pytest.raises(ModelNotFound, match="not a .gguf"):
+    with pytest.raises(ModelNotFound, match=r"not a \.gguf"):
         gguf_target("org/name", "model.safetensors")
 
 

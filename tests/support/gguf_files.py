@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+GGUF_REPO = "hfbrowse-test/tiny-gguf"
 VOCAB = 300
 HIDDEN = 64
 FFN = 128
