@@ -175,7 +175,10 @@ def _entry(field: Any) -> GGUFValue:
         shown = min(count, FOLD_SHOWN if count > FOLD else count)
         items = [_plain(v) for v in field.contents(slice(0, shown))] if shown else []
         return GGUFValue(field.name, f"array[{item}]", items, count)
-    return GGUFValue(field.name, types[0].name.lower(), _plain(field.contents()))
+    value = _plain(field.contents())
+    if types[0] == GGUFValueType.FLOAT32:  # 1e-05, not 9.999999747378752e-06
+        value = float(f"{value:.7g}")
+    return GGUFValue(field.name, types[0].name.lower(), value)
 
 
 def _plain(value: Any) -> Any:

@@ -42,9 +42,8 @@ class GGUFScreen(RepoViewScreen):
     GGUFScreen #gguf-status.-error { color: $text-error; }
     GGUFScreen #gguf-derived { height: auto; max-height: 4; color: $text-muted; }
     GGUFScreen #gguf-panes { height: 1fr; }
-    GGUFScreen #gguf-meta { width: 1fr; }
-    GGUFScreen #gguf-right { width: 1fr; }
-    GGUFScreen #gguf-tensors { height: 1fr; }
+    GGUFScreen #gguf-meta { width: 2fr; }
+    GGUFScreen #gguf-tensors { width: 3fr; height: 1fr; }
     GGUFScreen #gguf-totals { height: auto; }
     """
 
@@ -69,9 +68,8 @@ class GGUFScreen(RepoViewScreen):
             yield Static(id="gguf-derived")
             with Horizontal(id="gguf-panes"):
                 yield Tree("metadata", id="gguf-meta")
-                with Vertical(id="gguf-right"):
-                    yield DataTable(id="gguf-tensors", cursor_type="row", zebra_stripes=True)
-                    yield Static(id="gguf-totals")
+                yield DataTable(id="gguf-tensors", cursor_type="row", zebra_stripes=True)
+            yield Static(id="gguf-totals")
 
     def on_mount(self) -> None:
         table = self.query_one("#gguf-tensors", DataTable)
@@ -104,6 +102,7 @@ class GGUFScreen(RepoViewScreen):
 
     def failed(self) -> None:
         self.query_one("#gguf-panes").display = False
+        self.query_one("#gguf-totals").display = False
 
     @work(thread=True, exclusive=True, group="gguf-derive", exit_on_error=False)
     def _derive(self, info: GGUFInfo) -> None:
@@ -133,16 +132,21 @@ def summary_line(info: GGUFInfo) -> str:
 
 
 def totals_text(info: GGUFInfo) -> Text:
+    """One short line per GGML type (``Q4_0 ×12 65.5K params 36.0 KiB 4.50 bpw``), then all."""
     out = Text()
     for t in info.table.totals:
         bpw = t.nbytes * 8 / t.parameters if t.parameters else 0
-        out.append(f"{t.dtype:<6}", style=TYPE_STYLES.get(t.dtype, "yellow"))
+        out.append(f"{t.dtype:<7}", style=TYPE_STYLES.get(t.dtype, "yellow"))
         out.append(
-            f" {t.tensors:>4} tensors {human_count(t.parameters):>8} params"
-            f" {human_bytes(t.nbytes):>10}  {bpw:.2f} bpw\n"
+            f"×{t.tensors:<4} {human_count(t.parameters):>7} params {human_bytes(t.nbytes):>10}"
+            f" {bpw:6.2f} bpw\n"
         )
-    out.append(f"all    {len(info.table.rows):>4} tensors {human_count(info.table.parameters):>8}")
-    out.append(f" params {human_bytes(info.table.nbytes):>10}", style="bold")
+    bpw = info.bits_per_weight or 0
+    out.append(
+        f"{'all':<7}×{len(info.table.rows):<4} {human_count(info.table.parameters):>7} params"
+        f" {human_bytes(info.table.nbytes):>10} {bpw:6.2f} bpw",
+        style="bold",
+    )
     return out
 
 
@@ -155,9 +159,11 @@ def derived_text(derived: DerivedModel | HFBrowseError) -> Text:
     text.append(f"{heads.model_type} ", style="bold")
     text.append(
         f"· {c.get('num_hidden_layers', '?')} layers · hidden {c.get('hidden_size', '?')}"
-        f" · vocab {c.get('vocab_size', '?')} · heads: "
+        f" · vocab {c.get('vocab_size', '?')} · "
     )
-    text.append(", ".join(o.auto_class for o in heads.supported) or "none", style="green")
+    text.append(heads.recommended or "no text head", style="green")
+    if len(heads.supported) > 1:
+        text.append(f" (+{len(heads.supported) - 1} heads)", style="dim")
     return text
 
 

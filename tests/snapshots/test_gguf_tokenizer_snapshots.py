@@ -1,0 +1,28 @@
+"""Snapshots of the GGUF view, the tokenizer view and the chat-template view at 120x40, 80x24."""
+
+from __future__ import annotations
+
+import pytest
+
+from hfbrowse.core.gguf_model import GGUFTarget
+from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.ui.screens.gguf import GGUFScreen
+from tests.support.ui import new_app, settle, wait_until
+
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.mark.torch  # the derived-config line says what transformers makes of the file
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+def test_gguf_view(snap_compare, gguf_folder, size):
+    target = GGUFTarget(ModelRef("local", str(gguf_folder)), "tiny-q.gguf")
+    app = new_app(gateway=HubGateway(offline=True), gguf=target)
+
+    async def run_before(pilot):
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, GGUFScreen))
+        await settle(pilot, idle=0.2)
+        await wait_until(pilot, lambda: pilot.app.screen.derived is not None)
+        await settle(pilot, idle=0.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
