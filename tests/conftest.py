@@ -101,6 +101,14 @@ def gguf_hub(gguf_folder):
         yield server
 
 
+@pytest.fixture(scope="session")
+def chat_models(fixtures, tmp_path_factory) -> dict[str, Path]:
+    """tiny-gpt2 with chat templates: a .jinja file, named templates, one that loops."""
+    from tests.support.gguf_files import write_chat_models
+
+    return write_chat_models(tmp_path_factory.mktemp("chat"), fixtures["tiny-gpt2"])
+
+
 @pytest.fixture
 def gateway(hub) -> HubGateway:
     """A gateway pointed at the Hub double, online, without a token."""

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--explain-config", action="store_true", help="each config key: docs, type, default"
     )
+    g.add_argument("--tokenize", metavar="TEXT", help="what TEXT becomes (tokenizer section)")
     return p
 
 
@@ -66,9 +67,11 @@ def arguments_error(args: argparse.Namespace) -> str | None:
     used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
     if args.explain_config:
         used.append("explain_config")
+    if args.tokenize is not None:
+        used.append("tokenize")
     if used and not (args.print_text or args.print_json):
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
-        return f"{flags}: only with --print or --json (in the TUI: d, D and the config pane)"
+        return f"{flags}: only with --print or --json (in the TUI: d, D, T and the config pane)"
     if args.gguf and not args.model:
         return "--gguf FILE needs a MODEL: the Hub id or folder that holds FILE"
     if args.diff_head is not None and normalise_head(args.diff_head) is None:

@@ -217,6 +217,7 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         yes=args.yes,
+        tokenize=args.tokenize,
     )
     try:
         ctx = open_for_report(ref, gateway, options)

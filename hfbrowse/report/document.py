@@ -29,6 +29,7 @@ from hfbrowse.report import (
     run,
     source,
     tensors,
+    tokenizer,
 )
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
@@ -44,6 +45,8 @@ SECTIONS: tuple[Section, ...] = (  # document (and text) order
     config_keys.SECTION,
     diffs.SECTION,
     run.SECTION,
+    tokenizer.TOKENIZER,
+    tokenizer.CHAT_TEMPLATE,
 )
 
 __all__ = [

@@ -133,3 +133,37 @@ def write_sparse_llama_gguf(path: Path, *, vocab: int = 32000, layers: int = 32)
         end = f.seek(0, 2)
         f.truncate(end + (-end) % 32 + total)
     return path
+
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}{{ eos_token }}\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+TOOL_USE = "{{ bos_token }}TOOLS{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}"
+LOOPS = "{% for a in 'x' * 99999 %}{% for b in 'x' * 99999 %}{% endfor %}{% endfor %}"
+
+
+def write_chat_models(dest: Path, gpt2: Path) -> dict[str, Path]:
+    """tiny-gpt2 copies with chat templates: ``chat-jinja`` (chat_template.jinja, ChatML-like),
+    ``chat-named`` (tokenizer_config.json's list of named templates), ``chat-loops`` (a
+    template that loops without writing, which must be stopped)."""
+    import json
+    import shutil
+
+    out = {}
+    for name in ("chat-jinja", "chat-named", "chat-loops"):
+        folder = dest / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(gpt2, folder)
+        out[name] = folder
+    (out["chat-jinja"] / "chat_template.jinja").write_text(CHATML, encoding="utf-8")
+    config_path = out["chat-named"] / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["chat_template"] = [
+        {"name": "default", "template": CHATML},
+        {"name": "tool_use", "template": TOOL_USE},
+    ]
+    config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (out["chat-loops"] / "chat_template.jinja").write_text(LOOPS, encoding="utf-8")
+    return out
