@@ -53,6 +53,7 @@ class Token:
     token: str  # the vocabulary's string (byte-level BPE shows Ġ for a space)
     piece: str  # the text it covers ("" for one the post-processor added, e.g. [CLS])
     special: bool
+    gap: str = ""  # the text between the previous token and this one (spaces a tokenizer drops)
 
 
 @dataclass(frozen=True)
@@ -119,22 +120,15 @@ def tokenize(tokenizer: Any, text: str, add_special_tokens: bool = True) -> Toke
     text = text[:MAX_TEXT]
     encoding = tokenizer.encode(text, add_special_tokens=add_special_tokens)
     special_ids = {i for i, t in tokenizer.get_added_tokens_decoder().items() if t.special}
-    tokens = tuple(
-        Token(
-            id=i,
-            token=tok,
-            piece=text[start:end] if end > start else "",
-            special=bool(mask) or i in special_ids,
-        )
-        for i, tok, (start, end), mask in zip(
-            encoding.ids,
-            encoding.tokens,
-            encoding.offsets,
-            encoding.special_tokens_mask,
-            strict=True,
-        )
-    )
-    return Tokenization(text, tokens, truncated)
+    tokens, seen = [], 0
+    for i, tok, (start, end), mask in zip(
+        encoding.ids, encoding.tokens, encoding.offsets, encoding.special_tokens_mask, strict=True
+    ):
+        gap = text[seen:start] if start > seen else ""
+        seen = max(seen, end)
+        piece = text[start:end] if end > start else ""
+        tokens.append(Token(i, tok, piece, bool(mask) or i in special_ids, gap))
+    return Tokenization(text, tuple(tokens), truncated)
 
 
 def _model_type(path: Path | None) -> str:

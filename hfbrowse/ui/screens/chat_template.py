@@ -66,7 +66,7 @@ class ChatTemplateScreen(RepoViewScreen):
         self, ref: ModelRef, gateway: HubGateway, siblings: tuple[str, ...] | None = None
     ) -> None:
         super().__init__(ref, gateway)
-        self.siblings = siblings
+        self.repo_files = siblings
         self.rendered: list[RenderedTemplate] = []
         self.specials: list[str] = []
         self.index = 0
@@ -86,7 +86,7 @@ class ChatTemplateScreen(RepoViewScreen):
         super().on_mount()
 
     def fetch(self) -> tuple[list[RenderedTemplate], list[str]]:
-        files = tokenizer_files(self.ref, self.gateway, self.siblings)
+        files = tokenizer_files(self.ref, self.gateway, self.repo_files)
         specials = special_token_values(files)
         rendered = [
             RenderedTemplate(t, *render_samples(t, specials)) for t in chat_templates(files)

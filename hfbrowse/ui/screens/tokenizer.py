@@ -56,7 +56,7 @@ class TokenizerScreen(RepoViewScreen):
         self, ref: ModelRef, gateway: HubGateway, siblings: tuple[str, ...] | None = None
     ) -> None:
         super().__init__(ref, gateway)
-        self.siblings = siblings
+        self.repo_files = siblings
         self.tokenizer: Any = None
         self.info: TokenizerInfo | None = None
         self.tokenization: Tokenization | None = None
@@ -76,7 +76,7 @@ class TokenizerScreen(RepoViewScreen):
         super().on_mount()
 
     def fetch(self) -> tuple[Any, TokenizerInfo]:
-        files = tokenizer_files(self.ref, self.gateway, self.siblings)
+        files = tokenizer_files(self.ref, self.gateway, self.repo_files)
         tokenizer = load_tokenizer(files)
         return tokenizer, tokenizer_info(files, tokenizer)
 
@@ -117,6 +117,7 @@ def tokens_text(tokenization: Tokenization) -> Text:
         shown = token.piece or token.token
         if token.special:
             shown = f"⟨{token.token}⟩"
+        pieces.append(token.gap.replace("\n", "↵"))
         pieces.append(shown.replace("\n", "↵"), style=style)
         ids.append(str(token.id), style=style)
         ids.append(" ")
