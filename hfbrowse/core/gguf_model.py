@@ -19,6 +19,7 @@ from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.hub.remote_headers import fetch_gguf_header
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.source.classes import ClassSource, class_source
 
 GGUF_SUFFIX = ".gguf"
 
@@ -43,6 +44,7 @@ class DerivedModel:
 
     config: dict[str, Any]
     heads: HeadReport
+    source: ClassSource | None = None  # __init__/forward of the recommended head (ast, no torch)
 
 
 def gguf_target(model: str, gguf: str | None, revision: str | None = None) -> GGUFTarget | None:
@@ -109,7 +111,10 @@ def derive_with_transformers(info: GGUFInfo) -> DerivedModel | HFBrowseError:
     except Exception as exc:  # torch missing, an unsupported architecture …: one line
         return as_user_error(exc)
     config.setdefault("architectures", _architectures(config.get("model_type")))
-    return DerivedModel(config, resolve_heads(config))
+    heads = resolve_heads(config)
+    option = heads.option(heads.recommended)
+    source = class_source(option.class_name, heads.model_type) if option else None
+    return DerivedModel(config, heads, source)
 
 
 def _architectures(model_type: str | None) -> list[str]:

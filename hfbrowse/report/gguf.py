@@ -78,6 +78,17 @@ def build_derived(derived: DerivedModel | HFBrowseError, doc: Document) -> None:
             {"auto_class": o.auto_class, "class": o.class_name, "task": o.task}
             for o in heads.supported
         ],
+        "source": None
+        if derived.source is None
+        else {
+            "class": derived.source.class_name,
+            "file": derived.source.relative_file,
+            "line": derived.source.line,
+            "methods": [
+                {"name": m.name, "start_line": m.start_line, "end_line": m.end_line}
+                for m in derived.source.methods
+            ],
+        },
     }
 
 
@@ -146,4 +157,10 @@ def text(doc: Document) -> list[str]:
             )
             for key, value in derived["config"].items():
                 out.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+            if (src := derived.get("source")) is not None:
+                out.append(
+                    f"  source of {derived['recommended_head']} → {src['class']} ({src['file']}):"
+                )
+                for m in src["methods"]:
+                    out.append(f"    {m['name']}: lines {m['start_line']}–{m['end_line']}")
     return out

@@ -20,6 +20,7 @@ TENSORS = "tensors"
 DIFF = "diff"
 CONFIG_DIFF = "config-diff"
 CHAT_TEMPLATE = "chat-template"
+GGUF = "gguf"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
 
 
@@ -285,6 +286,15 @@ KEYS: tuple[Key, ...] = (
         "Model…",
         "Config diff: compare with another model",
     ),
+    # -- GGUF view -------------------------------------------------------------------------
+    Key(
+        "gguf.source",
+        GGUF,
+        "s",
+        "toggle_source",
+        "Source",
+        "GGUF: tensor table ↔ __init__/forward of the head transformers would build",
+    ),
     # -- chat template ---------------------------------------------------------------------
     Key(
         "chat_template.next",
@@ -335,9 +345,10 @@ SCOPE_TITLES = {
     DIFF: "Head diff (d)",
     CONFIG_DIFF: "Config diff (D)",
     CHAT_TEMPLATE: "Chat template (C)",
+    GGUF: "GGUF view (FILE.gguf, --gguf, enter on a .gguf file)",
     CLOSE: "Card, files, tokenizer, chat template, GGUF, help, library log",
 }
-HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, CHAT_TEMPLATE, CLOSE)
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, GGUF, CHAT_TEMPLATE, CLOSE)
 
 
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -358,7 +369,7 @@ def _without_prefix(text: str) -> str:
     """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
     palette keeps the prefix)."""
     head, sep, rest = text.partition(": ")
-    prefixed = {"Models", "Tensors", "Diff", "Config diff", "Chat template"}
+    prefixed = {"Models", "Tensors", "Diff", "Config diff", "Chat template", "GGUF"}
     return rest if sep and head in prefixed else text
 
 

@@ -89,3 +89,5 @@ def test_transformers_derives_the_config_from_a_hub_header(gguf_hub):
     assert derived.config["model_type"] == "llama" and derived.config["num_hidden_layers"] == 2
     assert derived.config["architectures"] == ["LlamaForCausalLM"]
     assert derived.heads.recommended == "AutoModelForCausalLM"
+    assert derived.source is not None and derived.source.class_name == "LlamaForCausalLM"
+    assert {m.name for m in derived.source.methods} >= {"__init__", "forward"}

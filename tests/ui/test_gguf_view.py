@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Tree
 
 from hfbrowse.core.gguf_model import GGUFTarget
@@ -71,3 +72,21 @@ async def test_hostile_file_says_one_line(gguf_folder):
         status = text_of(app, "#gguf-status").strip()
         assert "cannot fit" in status and "\n" not in status
         assert not app.screen.query_one("#gguf-panes").display
+
+
+@pytest.mark.torch  # transformers' GGUF loader (the derived config) needs torch
+async def test_source_of_the_derived_head(gguf_folder):
+    target = GGUFTarget(ModelRef("local", str(gguf_folder)), "tiny-q.gguf")
+    app = new_app(gateway=HubGateway(offline=True), gguf=target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, GGUFScreen))
+        await wait_until(pilot, lambda: app.screen.derived is not None, timeout=60)
+        await settle(pilot)
+        assert "AutoModelForCausalLM" in text_of(app, "#gguf-derived")
+        await pilot.press("s")
+        assert app.screen.query_one("#gguf-source").display
+        assert not app.screen.query_one("#gguf-tensors").display
+        source = text_of(app, "#gguf-source-body")
+        assert "LlamaForCausalLM" in source and "def forward" in source
+        await pilot.press("s")
+        assert app.screen.query_one("#gguf-tensors").display

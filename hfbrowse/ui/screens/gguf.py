@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, Tree
 
@@ -25,6 +26,7 @@ from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
 from hfbrowse.core.gguf_model import DerivedModel, GGUFTarget, derive_with_transformers, open_gguf
 from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.render.source import source_body
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
@@ -32,7 +34,10 @@ TYPE_STYLES = {"F32": "cyan", "F16": "cyan", "BF16": "cyan", "Q8_0": "green"}
 
 
 class GGUFScreen(RepoViewScreen):
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.CLOSE)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keys.bindings(keys.CLOSE),
+        *keys.bindings(keys.GGUF),
+    ]
     DEFAULT_CSS = """
     GGUFScreen { align: center middle; }
     GGUFScreen #gguf-body {
@@ -44,6 +49,9 @@ class GGUFScreen(RepoViewScreen):
     GGUFScreen #gguf-panes { height: 1fr; }
     GGUFScreen #gguf-meta { width: 2fr; }
     GGUFScreen #gguf-tensors { width: 3fr; height: 1fr; }
+    GGUFScreen #gguf-source { width: 3fr; height: 1fr; display: none; }
+    GGUFScreen.-source #gguf-source { display: block; }
+    GGUFScreen.-source #gguf-tensors { display: none; }
     GGUFScreen #gguf-totals { height: auto; }
     """
 
@@ -62,13 +70,15 @@ class GGUFScreen(RepoViewScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="gguf-body") as body:
             body.border_title = f"GGUF — {self.target.display}"
-            body.border_subtitle = "tab: metadata ↔ tensors · escape closes"
+            body.border_subtitle = "tab: metadata ↔ tensors · s: source · escape closes"
             where = "ranged reads of the header" if not self.ref.is_local else "the header"
             yield Static(Text(f"reading {self.target.filename} ({where}) …"), id="gguf-status")
             yield Static(id="gguf-derived")
             with Horizontal(id="gguf-panes"):
                 yield Tree("metadata", id="gguf-meta")
                 yield DataTable(id="gguf-tensors", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="gguf-source"):
+                    yield Static(id="gguf-source-body")
             yield Static(id="gguf-totals")
 
     def on_mount(self) -> None:
@@ -112,6 +122,18 @@ class GGUFScreen(RepoViewScreen):
     def _derived(self, msg: _Derived) -> None:
         self.derived = msg.derived
         self.query_one("#gguf-derived", Static).update(derived_text(msg.derived))
+        body = self.query_one("#gguf-source-body", Static)
+        if isinstance(msg.derived, DerivedModel) and msg.derived.source is not None:
+            src = msg.derived.source
+            title = Text(f"{msg.derived.heads.recommended} → {src.class_name}", style="bold")
+            title.append(f"  {src.relative_file}:{src.line}", style="dim")
+            body.update(Group(title, source_body(src)))
+        else:
+            body.update(Text("no source: transformers derives no head from this file", style="dim"))
+
+    def action_toggle_source(self) -> None:
+        """The right side: the tensor table ↔ the derived head's ``__init__``/``forward``."""
+        self.toggle_class("-source")
 
 
 def summary_line(info: GGUFInfo) -> str:
