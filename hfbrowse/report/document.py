@@ -98,8 +98,12 @@ def build_gguf_document(target: GGUFTarget, gateway: HubGateway) -> Document:
     doc: Document = {"schema_version": SCHEMA_VERSION}
     gguf.build(target, info, doc)
     gguf.build_derived(derive_with_transformers(info), doc)
+    try:
+        gguf.build_chat_template(info, doc)
+    except Exception as exc:  # its own failure never hides the header
+        doc["chat_template"] = {"error": str(as_user_error(exc))}
     return doc
 
 
 def render_gguf_text(doc: Document) -> str:
-    return "\n".join(gguf.text(doc))
+    return "\n".join(gguf.text(doc) + tokenizer.text_chat_template(doc))

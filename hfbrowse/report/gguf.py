@@ -65,6 +65,34 @@ def build(target: GGUFTarget, info: GGUFInfo, doc: Document) -> None:
     }
 
 
+def build_chat_template(info: GGUFInfo, doc: Document) -> None:
+    """``chat_template``: the file's ``tokenizer.chat_template`` rendered for the sample
+    conversation, in the same shape as a model document's (null when it has none)."""
+    from hfbrowse.core.tokenizer.chat_template import (
+        SAMPLE_CONVERSATION,
+        gguf_template,
+        render_samples,
+    )
+
+    template, specials = gguf_template({m.key: m.value for m in info.metadata})
+    if template is None:
+        doc["chat_template"] = None
+        return
+    plain, prompt = render_samples(template, specials)
+    doc["chat_template"] = {
+        "sample_conversation": list(SAMPLE_CONVERSATION),
+        "templates": [
+            {
+                "name": template.name,
+                "source": template.source,
+                "template": template.template,
+                "rendered": {"text": plain.text, "error": plain.error},
+                "rendered_with_generation_prompt": {"text": prompt.text, "error": prompt.error},
+            }
+        ],
+    }
+
+
 def build_derived(derived: DerivedModel | HFBrowseError, doc: Document) -> None:
     if isinstance(derived, HFBrowseError):
         doc["gguf_derived"] = {"error": str(derived)}

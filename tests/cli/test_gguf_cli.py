@@ -29,6 +29,10 @@ def test_local_file_json_and_print_agree(gguf_folder, capsys):
     types = {t["type"]: t for t in g["tensors"]["totals"]}
     assert types["Q4_0"]["bits_per_weight"] == 4.5
     assert "gguf_derived" in doc  # a config, or one line saying why not
+    (template,) = doc["chat_template"]["templates"]  # tokenizer.chat_template, rendered
+    assert template["source"] == "tokenizer.chat_template (GGUF)"
+    assert template["rendered"]["text"].endswith("<|assistant|>It turns text into token ids.</s>")
+    assert template["rendered_with_generation_prompt"]["text"].endswith("</s><|assistant|>")
     code, text, _ = run_cli(capsys, str(gguf_folder / "tiny-q.gguf"), "--print")
     assert code == 0
     assert f"({VOCAB} items)" in text and "Q4_0" in text and "bits per weight" in text

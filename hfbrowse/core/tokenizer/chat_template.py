@@ -78,6 +78,21 @@ def chat_templates(files: TokenizerFiles) -> tuple[ChatTemplate, ...]:
     return tuple(found)
 
 
+def gguf_template(metadata: dict[str, Any]) -> tuple[ChatTemplate | None, dict[str, str]]:
+    """A GGUF file's ``tokenizer.chat_template`` and its bos/eos tokens (by id, from
+    ``tokenizer.ggml.tokens`` when the vocabulary's first items hold them)."""
+    template = metadata.get("tokenizer.chat_template")
+    if not isinstance(template, str):
+        return None, {}
+    tokens = metadata.get("tokenizer.ggml.tokens") or []
+    specials = {}
+    for name in ("bos", "eos", "unk", "pad"):
+        i = metadata.get(f"tokenizer.ggml.{name}_token_id")
+        if isinstance(i, int) and 0 <= i < len(tokens):
+            specials[f"{name}_token"] = tokens[i]
+    return ChatTemplate(DEFAULT_NAME, "tokenizer.chat_template (GGUF)", template), specials
+
+
 def special_token_values(files: TokenizerFiles) -> dict[str, str]:
     """bos_token, eos_token … as the template sees them (their strings)."""
     out = {}
