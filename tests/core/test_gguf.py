@@ -91,3 +91,20 @@ def test_transformers_derives_the_config_from_a_hub_header(gguf_hub):
     assert derived.heads.recommended == "AutoModelForCausalLM"
     assert derived.source is not None and derived.source.class_name == "LlamaForCausalLM"
     assert {m.name for m in derived.source.methods} >= {"__init__", "forward"}
+
+
+def test_the_double_counts_bytes_past_a_gguf_header(gguf_hub, gguf_folder):
+    """The zero-weight-bytes assertions above can fail: one byte past the header counts."""
+    from urllib.request import Request, urlopen
+
+    def get(last: int) -> None:
+        urlopen(Request(url, headers={"Range": f"bytes=0-{last}"}), timeout=10).read()
+
+    info = read_local_gguf(gguf_folder / "tiny-q.gguf")
+    url = f"{gguf_hub.url}/{REPO}/resolve/main/tiny-q.gguf"
+    gguf_hub.clear_log()
+    end = info.header_bytes - 1
+    get(end)
+    assert gguf_hub.weight_bytes_sent() == 0
+    get(end + 1)
+    assert gguf_hub.weight_bytes_sent() == 1
