@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.syntax import Syntax
 
 SYNTAX_THEME = "monokai"
+# A special token wherever text shows one (the tokenizer view, a rendered chat template).
+SPECIAL_TOKEN_STYLE = "bold white on #bf616a"
 
 
 def code(

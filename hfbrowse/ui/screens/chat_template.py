@@ -30,11 +30,11 @@ from hfbrowse.core.tokenizer.chat_template import (
     special_token_values,
 )
 from hfbrowse.core.tokenizer.files import tokenizer_files
-from hfbrowse.render.theme import code
+from hfbrowse.render.theme import SPECIAL_TOKEN_STYLE, code
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
-SPECIAL = "bold white on #bf616a"
+SPECIAL = SPECIAL_TOKEN_STYLE
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from hfbrowse.core.tokenizer.tokens import (
     tokenize,
     tokenizer_info,
 )
+from hfbrowse.render.theme import SPECIAL_TOKEN_STYLE
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
 ALTERNATE = ("black on #8fbcbb", "black on #ebcb8b")  # token boundaries: alternating backgrounds
-SPECIAL = "bold white on #bf616a"
+SPECIAL = SPECIAL_TOKEN_STYLE
 
 
 class TokenizerScreen(RepoViewScreen):
