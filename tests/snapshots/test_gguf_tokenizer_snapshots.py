@@ -1,4 +1,7 @@
-"""Snapshots of the GGUF view, the tokenizer view and the chat-template view at 120x40, 80x24."""
+"""Snapshots of the GGUF view, the tokenizer view and the chat-template view at 120x40, 80x24.
+
+The HF cache is emptied first: the models list behind each view shows cached repos.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ SIZES = [(120, 40), (80, 24)]
 
 @pytest.mark.torch  # the derived-config line says what transformers makes of the file
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
-def test_gguf_view(snap_compare, gguf_folder, size):
+def test_gguf_view(snap_compare, gguf_folder, clean_cache, size):
     target = GGUFTarget(ModelRef("local", str(gguf_folder)), "tiny-q.gguf")
     app = new_app(gateway=HubGateway(offline=True), gguf=target)
 
@@ -38,7 +41,7 @@ async def _open_view(pilot, key: str, kind: type, ready) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
-def test_tokenizer_view(snap_compare, fixtures, size):
+def test_tokenizer_view(snap_compare, fixtures, clean_cache, size):
     from hfbrowse.ui.screens.tokenizer import TokenizerScreen
 
     async def run_before(pilot):
@@ -49,7 +52,7 @@ def test_tokenizer_view(snap_compare, fixtures, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
-def test_chat_template_view(snap_compare, chat_models, size):
+def test_chat_template_view(snap_compare, chat_models, clean_cache, size):
     from hfbrowse.ui.screens.chat_template import ChatTemplateScreen
 
     async def run_before(pilot):
