@@ -67,6 +67,48 @@ def hub(fixtures: dict[str, Path]):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def gguf_folder(tmp_path_factory) -> Path:
+    """GGUF files built with gguf's writer: quantised, F16, a sparse 7B header, hostile ones."""
+    import struct
+
+    from tests.support.gguf_files import write_llama_gguf, write_sparse_llama_gguf
+
+    folder = tmp_path_factory.mktemp("gguf-repo")
+    write_llama_gguf(folder / "tiny-q.gguf")
+    write_llama_gguf(folder / "tiny-f16.gguf", quantised=False)
+    write_sparse_llama_gguf(folder / "sparse-7b-Q4_K.gguf")
+    good = (folder / "tiny-q.gguf").read_bytes()
+    (folder / "garbage.gguf").write_bytes(b"PK\x03\x04 not a gguf at all" * 10)
+    (folder / "truncated.gguf").write_bytes(good[:3000])
+    # A string array claiming 2**60 items, then nothing: must be refused, not looped over.
+    huge = b"GGUF" + struct.pack("<IQQ", 3, 0, 1)
+    key = b"tokenizer.ggml.tokens"
+    huge += struct.pack("<Q", len(key)) + key + struct.pack("<IIQ", 9, 8, 2**60)
+    (folder / "huge-array.gguf").write_bytes(huge + b"\0" * 64)
+    (folder / "README.md").write_text("---\nlibrary_name: gguf\n---\n# tiny gguf\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def gguf_hub(gguf_folder):
+    """A Hub double serving them as ``GGUF_REPO`` (one of its own: the main double's repo
+    list is pinned by other tests)."""
+    from tests.support.gguf_files import GGUF_REPO
+    from tests.support.hub_server import FakeHub, RepoSpec
+
+    with FakeHub([RepoSpec(GGUF_REPO, gguf_folder, library_name="gguf")]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chat_models(fixtures, tmp_path_factory) -> dict[str, Path]:
+    """tiny-gpt2 with chat templates: a .jinja file, named templates, one that loops."""
+    from tests.support.gguf_files import write_chat_models
+
+    return write_chat_models(tmp_path_factory.mktemp("chat"), fixtures["tiny-gpt2"])
+
+
 @pytest.fixture
 def gateway(hub) -> HubGateway:
     """A gateway pointed at the Hub double, online, without a token."""

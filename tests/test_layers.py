@@ -20,7 +20,17 @@ import pytest
 import hfbrowse
 
 PACKAGE = Path(hfbrowse.__file__).parent
-HEAVY = ("torch", "transformers", "accelerate", "peft", "safetensors.torch")
+HEAVY = (
+    "torch",
+    "transformers",
+    "accelerate",
+    "peft",
+    "safetensors.torch",
+    "gguf",
+    "numpy",
+    "tokenizers",
+    "jinja2",
+)
 UI_LIBS = ("textual",)
 RICH = ("rich", "pygments")
 
@@ -222,7 +232,7 @@ def test_importing_loads_nothing_heavy(module):
         f"""
         import sys
         import {module}
-        heavy = sorted(m for m in ("torch", "transformers", "accelerate") if m in sys.modules)
+        heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
         print(",".join(heavy))
         """
     )

@@ -17,8 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Understand a Hugging Face model from a terminal: config, tensors, head"
         " source, and a console that runs it.",
     )
-    p.add_argument("model", nargs="?", help="Hub id (gpt2, org/name) or a local folder")
+    p.add_argument(
+        "model", nargs="?", help="Hub id (gpt2, org/name), a local folder or a .gguf file"
+    )
     p.add_argument("--revision", help="branch, tag or commit of a Hub model")
+    p.add_argument(
+        "--gguf", metavar="FILE", help="a GGUF file of MODEL's repo or folder (header only)"
+    )
     p.add_argument("--head", help="Auto class to show/run, e.g. AutoModelForCausalLM or causallm")
     p.add_argument("--run", metavar="TEXT", help="run the console once on TEXT")
     p.add_argument("--device", help="device for the console: cpu, cuda, cuda:1, mps (default auto)")
@@ -49,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--explain-config", action="store_true", help="each config key: docs, type, default"
     )
+    g.add_argument("--tokenize", metavar="TEXT", help="what TEXT becomes (tokenizer section)")
     return p
 
 
@@ -67,9 +73,13 @@ def arguments_error(args: argparse.Namespace) -> str | None:
     used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
     if args.explain_config:
         used.append("explain_config")
+    if args.tokenize is not None:
+        used.append("tokenize")
     if used and not (args.print_text or args.print_json):
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
-        return f"{flags}: only with --print or --json (in the TUI: d, D and the config pane)"
+        return f"{flags}: only with --print or --json (in the TUI: d, D, T and the config pane)"
+    if args.gguf and not args.model:
+        return "--gguf FILE needs a MODEL: the Hub id or folder that holds FILE"
     if args.diff_head is not None and normalise_head(args.diff_head) is None:
         return f"unknown head {args.diff_head!r}; try {ALIAS_EXAMPLES}"
     return None

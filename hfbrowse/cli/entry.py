@@ -55,20 +55,55 @@ def _main(argv: Sequence[str] | None = None) -> int:
     from hfbrowse.core.errors import HFBrowseError
 
     try:
-        refs, start = _collect_models(args)
+        gguf = _gguf_target(args)
+        refs, start = _collect_models(args) if gguf is None else ([], None)
     except HFBrowseError as exc:
         return fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
 
+    if gguf is not None and (args.print_text or args.print_json):
+        return _report_gguf(gguf, args)
     if args.print_text or args.print_json:
         if start is None:
             return fail("--print/--json need a MODEL (or --demo)", EXIT_USAGE)
         return _report(start, head, args)
-    return _run_tui(args, refs, start, head)
+    return _run_tui(args, refs, start, head, gguf)
 
 
-def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> int:
+def _gguf_target(args: argparse.Namespace):
+    """The GGUF file the arguments name (``FILE.gguf``, or MODEL with ``--gguf FILE``)."""
+    if not args.model:
+        return None
+    from hfbrowse.core.gguf_model import gguf_target
+
+    return gguf_target(args.model, args.gguf, args.revision)
+
+
+def _report_gguf(target, args: argparse.Namespace) -> int:
+    """``--print``/``--json`` of one GGUF file: header facts (ranged reads on the Hub)."""
+    from hfbrowse.core.errors import HFBrowseError, as_user_error
+    from hfbrowse.core.hub.gateway import HubGateway
+    from hfbrowse.core.log_capture import capture_library_logs
+    from hfbrowse.report.document import build_gguf_document, render_gguf_text
+
+    capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
+    try:
+        doc = build_gguf_document(target, HubGateway.from_env(offline=args.offline))
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+    except HFBrowseError as exc:
+        return fail(str(exc))
+    except Exception as exc:  # a library surprise: one line, never a traceback
+        return fail(str(as_user_error(exc)))
+    if args.print_json:
+        write_json(doc)
+    else:
+        write_text(render_gguf_text(doc))
+    return EXIT_OK
+
+
+def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None, gguf=None) -> int:
     import gc
 
     # No collections while ~100k objects are created by imports and the first frame: the app
@@ -101,6 +136,7 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
         trust_remote_code=args.trust_remote_code,
         search=search,
         start_on_list=bool(args.demo and not args.model),  # --demo: the list is the point
+        gguf=gguf,
     )
     app = HFBrowseApp(options, gateway, prefetched)
     _run_without_joining_workers(app)
@@ -193,6 +229,7 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         yes=args.yes,
+        tokenize=args.tokenize,
     )
     try:
         ctx = open_for_report(ref, gateway, options)

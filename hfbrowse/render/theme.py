@@ -10,6 +10,8 @@ from rich.text import Text
 from hfbrowse.core.untrusted import printable
 
 SYNTAX_THEME = "monokai"
+# A special token wherever text shows one (the tokenizer view, a rendered chat template).
+SPECIAL_TOKEN_STYLE = "bold white on #bf616a"
 
 
 def code(

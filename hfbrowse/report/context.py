@@ -34,6 +34,7 @@ class ReportOptions:
     dtype: str | None = None
     trust_remote_code: bool = False
     yes: bool = False  # accept what the TUI would ask before loading
+    tokenize: str | None = None  # --tokenize: the text the tokenizer section shows
 
 
 @dataclass
@@ -47,6 +48,7 @@ class ReportContext:
     gateway: HubGateway
     options: ReportOptions
     errors: list[str] = field(default_factory=list)  # asked-for sections that failed
+    shared: dict[str, Any] = field(default_factory=dict)  # read once, used by two sections
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,26 @@ keys are only added (minor version), never removed or renamed silently.
 from __future__ import annotations
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.gguf_model import GGUFTarget
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import load_checkpoint, load_facts, load_source
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource
-from hfbrowse.report import analysis, config_keys, diffs, facts, remote_code, run, source, tensors
+from hfbrowse.report import (
+    analysis,
+    config_keys,
+    diffs,
+    facts,
+    gguf,
+    remote_code,
+    run,
+    source,
+    tensors,
+    tokenizer,
+)
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order
@@ -33,9 +45,18 @@ SECTIONS: tuple[Section, ...] = (  # document (and text) order
     config_keys.SECTION,
     diffs.SECTION,
     run.SECTION,
+    tokenizer.TOKENIZER,
+    tokenizer.CHAT_TEMPLATE,
 )
 
-__all__ = ["SCHEMA_VERSION", "SECTIONS", "ReportOptions", "build_document", "render_text"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SECTIONS",
+    "ReportOptions",
+    "build_document",
+    "build_gguf_document",
+    "render_text",
+]
 
 
 def open_for_report(ref: ModelRef, gateway: HubGateway, options: ReportOptions) -> ReportContext:
@@ -74,3 +95,23 @@ def render_text(doc: Document) -> str:
             why = failed.get("error") if isinstance(failed, dict) else None
             lines += ["", f"{section.name}: {why or as_user_error(exc)}"]
     return "\n".join(lines)
+
+
+def build_gguf_document(target: GGUFTarget, gateway: HubGateway) -> Document:
+    """The document of one GGUF file: its header (an error here is the whole answer: raised),
+    then transformers' derived config, which fails in its own key."""
+    from hfbrowse.core.gguf_model import derive_with_transformers, open_gguf
+
+    info = open_gguf(target, gateway)
+    doc: Document = {"schema_version": SCHEMA_VERSION}
+    gguf.build(target, info, doc)
+    gguf.build_derived(derive_with_transformers(info), doc)
+    try:
+        gguf.build_chat_template(info, doc)
+    except Exception as exc:  # its own failure never hides the header
+        doc["chat_template"] = {"error": str(as_user_error(exc))}
+    return doc
+
+
+def render_gguf_text(doc: Document) -> str:
+    return "\n".join(gguf.text(doc) + tokenizer.text_chat_template(doc))

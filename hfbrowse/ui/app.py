@@ -62,6 +62,10 @@ class HFBrowseApp(App[None]):
         from hfbrowse.core.log_capture import capture_library_logs
 
         capture_library_logs(self._library_sink)
+        if self.options.gguf is not None:  # FILE.gguf / --gguf: the GGUF view is the start
+            from hfbrowse.ui.screens.gguf import GGUFScreen
+
+            self.push_screen(GGUFScreen(self.options.gguf, self.gateway))
         # What is alive after the first frame (modules, widgets) lives all session: frozen, it
         # is no longer walked by each full garbage collection (~90,000 objects, ~90 ms here),
         # which otherwise lands in the middle of typing or scrolling.

@@ -19,6 +19,8 @@ MODELS = "models"
 TENSORS = "tensors"
 DIFF = "diff"
 CONFIG_DIFF = "config-diff"
+CHAT_TEMPLATE = "chat-template"
+GGUF = "gguf"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
 
 
@@ -182,6 +184,26 @@ KEYS: tuple[Key, ...] = (
         show=False,
         palette="Group tensors by module",
     ),
+    Key(
+        "tokenizer",
+        MAIN,
+        "T",
+        "tokenizer",
+        "Tokenizer",
+        "What typed text becomes: tokens, ids, special tokens; the vocabulary",
+        show=False,
+        palette="Tokenizer",
+    ),
+    Key(
+        "chat_template",
+        MAIN,
+        "C",
+        "chat_template",
+        "Chat template",
+        "The chat template (Jinja) and what it renders for a sample conversation",
+        show=False,
+        palette="Chat template",
+    ),
     Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
     Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
     Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
@@ -264,6 +286,24 @@ KEYS: tuple[Key, ...] = (
         "Model…",
         "Config diff: compare with another model",
     ),
+    # -- GGUF view -------------------------------------------------------------------------
+    Key(
+        "gguf.source",
+        GGUF,
+        "s",
+        "toggle_source",
+        "Source",
+        "GGUF: tensor table ↔ __init__/forward of the head transformers would build",
+    ),
+    # -- chat template ---------------------------------------------------------------------
+    Key(
+        "chat_template.next",
+        CHAT_TEMPLATE,
+        "n",
+        "next_template",
+        "Next",
+        "Chat template: the next named template",
+    ),
     # -- small screens -------------------------------------------------------------------------
     Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
 )
@@ -304,9 +344,11 @@ SCOPE_TITLES = {
     TENSORS: "Tensor table (when it has focus)",
     DIFF: "Head diff (d)",
     CONFIG_DIFF: "Config diff (D)",
-    CLOSE: "Card, files, help, library log",
+    CHAT_TEMPLATE: "Chat template (C)",
+    GGUF: "GGUF view (FILE.gguf, --gguf, enter on a .gguf file)",
+    CLOSE: "Card, files, tokenizer, chat template, GGUF, help, library log",
 }
-HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, CLOSE)
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, GGUF, CHAT_TEMPLATE, CLOSE)
 
 
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -327,7 +369,8 @@ def _without_prefix(text: str) -> str:
     """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
     palette keeps the prefix)."""
     head, sep, rest = text.partition(": ")
-    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff"} else text
+    prefixed = {"Models", "Tensors", "Diff", "Config diff", "Chat template", "GGUF"}
+    return rest if sep and head in prefixed else text
 
 
 def help_sections(scopes: tuple[str, ...] = HELP_SCOPES) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from hfbrowse.core.model_ref import ModelRef
 
 if TYPE_CHECKING:
+    from hfbrowse.core.gguf_model import GGUFTarget
     from hfbrowse.core.hub.search import SearchQuery
 
 
@@ -27,3 +28,4 @@ class LaunchOptions:
     # models list, where the other models are, once it is mounted (a wide screen only: at 80
     # columns the list is hidden until / shows it).
     start_on_list: bool = False
+    gguf: GGUFTarget | None = None  # FILE.gguf / --gguf FILE: the GGUF view opens at start

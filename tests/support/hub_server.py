@@ -5,7 +5,8 @@ This is NOT the Hub and does not emulate it beyond what the real ``huggingface_h
 ``Link`` pagination, ``/api/models/<id>[/revision/<rev>]``, ``/tree``, ``/refs``, and
 ``HEAD``/``GET /<id>/resolve/<rev>/<path>`` with ranges, ETags and ``X-Repo-Commit``; errors carry
 ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo) like the Hub's.
-See ``/work/shared/notes/hub-http-contract.md``. Standard library only.
+See ``/work/shared/notes/hub-http-contract.md``. Standard library only (and ``gguf``
+to find where a GGUF file's header ends).
 
 Repos are snapshotted (file list, sizes, hashes, commit sha) when added; bytes are read from
 disk when served. Every request is logged (:attr:`FakeHub.requests`), and response bytes that
@@ -28,7 +29,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
-# Formats without a readable header: every byte of them is a weight byte.
+# Formats without a readable header: every byte of them is a weight byte (GGUF: past its
+# header, read with the gguf package).
 ALL_WEIGHT_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
 SORT_KEYS = {
     "downloads": "downloads",
@@ -130,6 +132,17 @@ def _safetensors_header(path: Path, size: int) -> tuple[int, dict | None]:
             return end, None
 
 
+def _gguf_data_start(path: Path) -> int:
+    """Where a GGUF file's tensor data begins, by the ``gguf`` package's own reader (not
+    hfbrowse's header walk, which the count checks); 0 (all weights) if it cannot parse."""
+    try:
+        from gguf import GGUFReader
+
+        return int(GGUFReader(path).data_offset)
+    except Exception:
+        return 0
+
+
 class _Repo:
     def __init__(self, spec: RepoSpec):
         self.spec, self.files, self.config = spec, {}, None
@@ -153,6 +166,8 @@ class _Repo:
                     if name != "__metadata__" and isinstance(info, dict):
                         dtype = info.get("dtype", "?")
                         params[dtype] = params.get(dtype, 0) + math.prod(info.get("shape", []))
+            elif rel.endswith(".gguf"):
+                weights_from = _gguf_data_start(p)
             elif rel.endswith(ALL_WEIGHT_SUFFIXES):
                 weights_from = 0
             self.files[rel] = _File(p, size, blob_id, sha256, pointer, weights_from)

@@ -114,3 +114,34 @@ def fetch_headers(
             return list(pool.map(one, filenames))
         futures = [pool.submit(context().run, one, name) for name in filenames]
         return [f.result() for f in futures]
+
+
+def fetch_gguf_header(
+    repo_id: str,
+    filename: str,
+    *,
+    revision: str | None,
+    endpoint: str | None,
+    token: str | None,
+    timeout: float = 10.0,
+):
+    """A GGUF file's header by ranged reads that never reach its tensor data
+    (``core/checkpoint/gguf_extent.py`` decides each read's length). The first read, the
+    24-byte preamble, also gives the file size (``Content-Range``)."""
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.utils import build_hf_headers
+
+    from hfbrowse.core.checkpoint.gguf_file import read_remote_gguf
+
+    url = hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint)
+    headers = build_hf_headers(token=token)
+    preamble, total = _ranged_get(url, headers, 0, 23, timeout)
+    if total is None:
+        raise MalformedHeader(f"{filename}: the server did not say the file's size.")
+
+    def read(start: int, n: int) -> bytes:
+        if start == 0 and n <= len(preamble):
+            return preamble[:n]
+        return _ranged_get(url, headers, start, start + n - 1, timeout)[0]
+
+    return read_remote_gguf(read, total, filename)

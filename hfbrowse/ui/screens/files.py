@@ -9,15 +9,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from hfbrowse.core.formatting import human_bytes
+from hfbrowse.core.gguf_model import GGUF_SUFFIX, GGUFTarget
 from hfbrowse.core.hub.files import RepoFiles, list_files
 from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
+from hfbrowse.ui.screens.gguf import GGUFScreen
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
 ORIGINS = {"hub": "listed by the Hub", "cache": "the cached snapshot (offline)", "folder": "local"}
@@ -40,7 +43,7 @@ class RepoFilesScreen(RepoViewScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="files-body") as body:
             body.border_title = Text(f"files — {printable(self.ref.display)}")
-            body.border_subtitle = "● cached · escape closes"
+            body.border_subtitle = "● cached · enter on a .gguf: its header · escape closes"
             listing = f"listing the files of {printable(self.ref.display)} …"
             yield Static(Text(listing), id="files-status")
             yield DataTable(id="files-table", cursor_type="row", zebra_stripes=True)
@@ -53,6 +56,16 @@ class RepoFilesScreen(RepoViewScreen):
         table.add_column("", key="kind")
         table.focus()
         super().on_mount()
+
+    @on(DataTable.RowSelected, "#files-table")
+    def _open_gguf(self, event: DataTable.RowSelected) -> None:
+        """Enter on a ``.gguf`` file opens its header (metadata and tensors) over this view."""
+        files = getattr(self, "files", None)
+        if files is None or event.cursor_row >= len(files.files):
+            return
+        path = files.files[event.cursor_row].path
+        if path.endswith(GGUF_SUFFIX):
+            self.app.push_screen(GGUFScreen(GGUFTarget(self.ref, path), self.gateway))
 
     def fetch(self) -> RepoFiles:
         return list_files(self.ref, self.gateway)

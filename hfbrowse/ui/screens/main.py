@@ -488,6 +488,20 @@ class MainScreen(Screen):
         prompt = ModelPrompt("Compare this head with another model", known)
         self.app.push_screen(prompt, chosen)
 
+    def action_tokenizer(self) -> None:
+        from hfbrowse.ui.screens.tokenizer import TokenizerScreen
+
+        if (facts := self._facts_or_say()) is not None:
+            siblings = facts.hub.siblings if facts.hub else None
+            self.app.push_screen(TokenizerScreen(facts.ref, self.gateway, siblings))
+
+    def action_chat_template(self) -> None:
+        from hfbrowse.ui.screens.chat_template import ChatTemplateScreen
+
+        if (facts := self._facts_or_say()) is not None:
+            siblings = facts.hub.siblings if facts.hub else None
+            self.app.push_screen(ChatTemplateScreen(facts.ref, self.gateway, siblings))
+
     def action_diff_config(self) -> None:
         from hfbrowse.ui.screens.config_diff import ConfigDiffScreen
 
