@@ -40,6 +40,11 @@ class UnsupportedModel(HFBrowseError):
     """transformers has no class for this configuration (or would need remote code)."""
 
 
+class UnsafeInput(HFBrowseError):
+    """What a model folder or a server supplied would make hfbrowse read or write outside where
+    it should (a path with ``..``, a symlink out of the folder), or block (a FIFO): refused."""
+
+
 def one_line(exc: BaseException, limit: int = 240) -> str:
     """A library exception's text as one line (line breaks folded), or its type's name."""
     text = " ".join(str(exc).split())

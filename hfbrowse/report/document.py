@@ -18,15 +18,26 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import load_checkpoint, load_facts, load_source
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource
-from hfbrowse.report import analysis, config_keys, diffs, facts, remote_code, run, source, tensors
+from hfbrowse.report import (
+    adapter,
+    analysis,
+    config_keys,
+    diffs,
+    facts,
+    remote_code,
+    run,
+    source,
+    tensors,
+)
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order
     facts.SECTION,
     tensors.SECTION,
+    adapter.SECTION,
     source.SECTION,
     analysis.SECTION,
     remote_code.SECTION,
