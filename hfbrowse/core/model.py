@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -36,6 +36,9 @@ from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubFacts, HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource, class_source
+
+
+ADAPTER_NO_HEAD = "a PEFT adapter: its base model has the heads (b opens it)"
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ def _adapter_facts(
 ) -> ModelFacts:
     """An adapter without a config.json of its own: its config is adapter_config.json, and it
     has no head (the base has them: ``b`` / ``adapter.base_model`` opens it)."""
-    return ModelFacts(ref, adapter.raw, file, resolve_heads({}), hub, offline, adapter)
+    heads = replace(resolve_heads({}), reason=ADAPTER_NO_HEAD)
+    return ModelFacts(ref, adapter.raw, file, heads, hub, offline, adapter)
 
 
 def _hub_adapter(ref: ModelRef, gateway: HubGateway, required: bool) -> AdapterConfig | None:

@@ -19,6 +19,8 @@ MODELS = "models"
 TENSORS = "tensors"
 DIFF = "diff"
 CONFIG_DIFF = "config-diff"
+ADAPTER = "adapter"
+REVISIONS = "revisions"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
 
 
@@ -182,6 +184,26 @@ KEYS: tuple[Key, ...] = (
         show=False,
         palette="Group tensors by module",
     ),
+    Key(
+        "adapter",
+        MAIN,
+        "a",
+        "adapter",
+        "Adapter",
+        "PEFT adapter: config, base modules it touches, parameters added",
+        show=False,
+        palette="Adapter view",
+    ),
+    Key(
+        "open_base",
+        MAIN,
+        "b",
+        "open_base",
+        "Base",
+        "Open the base model of the opened adapter",
+        show=False,
+        palette="Open the adapter's base model",
+    ),
     Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
     Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
     Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
@@ -264,6 +286,8 @@ KEYS: tuple[Key, ...] = (
         "Model…",
         "Config diff: compare with another model",
     ),
+    # -- adapter view ----------------------------------------------------------------------------
+    Key("adapter.base", ADAPTER, "b", "open_base", "Base", "Adapter: open the base model"),
     # -- small screens -------------------------------------------------------------------------
     Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
 )
@@ -304,9 +328,10 @@ SCOPE_TITLES = {
     TENSORS: "Tensor table (when it has focus)",
     DIFF: "Head diff (d)",
     CONFIG_DIFF: "Config diff (D)",
+    ADAPTER: "Adapter view (a)",
     CLOSE: "Card, files, help, library log",
 }
-HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, CLOSE)
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, ADAPTER, CLOSE)
 
 
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -327,7 +352,7 @@ def _without_prefix(text: str) -> str:
     """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
     palette keeps the prefix)."""
     head, sep, rest = text.partition(": ")
-    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff"} else text
+    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff", "Adapter"} else text
 
 
 def help_sections(scopes: tuple[str, ...] = HELP_SCOPES) -> list[tuple[str, list[tuple[str, str]]]]:

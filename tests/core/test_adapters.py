@@ -57,7 +57,7 @@ def test_base_checkpoint_without_wrapper_prefix_still_matches(tmp_path, fixtures
     folder = write_lora(tmp_path / "lora", str(fixtures["tiny-gpt2"]), module="h.{i}.attn.c_attn")
     facts, checkpoint = _open(folder)
     report = inspect_adapter(facts, checkpoint.table, OFFLINE)
-    assert [t.module for t in report.match.touched][0] == "transformer.h.0.attn.c_attn"
+    assert report.match.touched[0].module == "transformer.h.0.attn.c_attn"
 
 
 def test_tensors_naming_no_base_module(tmp_path, fixtures):

@@ -1,0 +1,41 @@
+"""Snapshots at 120x40 and 80x24: an opened PEFT adapter (main screen) and its adapter view (a),
+the base served by the Hub double as ``hfbrowse-test/tiny-gpt2`` (an id, not a temp path, so
+the picture is the same on every machine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.adapters import write_lora
+from tests.support.models import hub_id
+from tests.support.ui import open_app, settle, wait_until
+
+SIZES = [(120, 40), (80, 24)]
+IDS = ["120x40", "80x24"]
+
+
+@pytest.fixture
+def lora(tmp_path):
+    return write_lora(tmp_path / "tiny-gpt2-lora", hub_id("tiny-gpt2"))
+
+
+async def settled(pilot) -> None:
+    await settle(pilot, idle=0.3)
+    pilot.app.clear_notifications()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_adapter_opened(snap_compare, lora, gateway, clean_cache, size):
+    assert snap_compare(open_app(lora, gateway), terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_adapter_view(snap_compare, lora, gateway, hub, clean_cache, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: pilot.app.screen.report is not None)
+        await settle(pilot, idle=0.2)
+        assert hub.weight_bytes_sent() == 0
+
+    assert snap_compare(open_app(lora, gateway), terminal_size=size, run_before=run_before)
