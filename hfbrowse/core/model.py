@@ -37,7 +37,6 @@ from hfbrowse.core.hub.gateway import HubFacts, HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource, class_source
 
-
 ADAPTER_NO_HEAD = "a PEFT adapter: its base model has the heads (b opens it)"
 
 
