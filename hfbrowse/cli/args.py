@@ -49,21 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--explain-config", action="store_true", help="each config key: docs, type, default"
     )
+    g.add_argument(
+        "--revisions", action="store_true", help="branches, tags and recent commits of a Hub model"
+    )
+    g.add_argument(
+        "--diff-revision",
+        metavar="REV",
+        help="diff config.json and the tensor table with revision REV (headers only)",
+    )
     return p
 
 
 def arguments_error(args: argparse.Namespace) -> str | None:
     """A one-line problem with the arguments, found before anything is fetched."""
+    from hfbrowse.core.errors import UnsafeInput
     from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+    from hfbrowse.core.safe_paths import check_revision
 
+    try:
+        check_revision(args.revision)  # it becomes a file name in the HF cache
+    except UnsafeInput as exc:
+        return f"--{exc}"
     if args.head is not None and normalise_head(args.head) is None:
         return f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}"
-    used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
+    try:
+        check_revision(args.diff_revision)
+    except UnsafeInput as exc:
+        return f"--diff-{exc}"
+    flags = ("diff_head", "diff_model", "diff_config", "revisions", "diff_revision")
+    used = [f for f in flags if getattr(args, f, None)]
     if args.explain_config:
         used.append("explain_config")
     if used and not (args.print_text or args.print_json):
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
-        return f"{flags}: only with --print or --json (in the TUI: d, D and the config pane)"
+        return f"{flags}: only with --print or --json (in the TUI: d, D, R and the config pane)"
     if args.diff_head is not None and normalise_head(args.diff_head) is None:
         return f"unknown head {args.diff_head!r}; try {ALIAS_EXAMPLES}"
     return None

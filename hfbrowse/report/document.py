@@ -25,6 +25,7 @@ from hfbrowse.report import (
     diffs,
     facts,
     remote_code,
+    revisions,
     run,
     source,
     tensors,
@@ -43,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (  # document (and text) order
     remote_code.SECTION,
     config_keys.SECTION,
     diffs.SECTION,
+    revisions.SECTION,
     run.SECTION,
 )
 
