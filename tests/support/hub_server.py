@@ -92,7 +92,7 @@ class RepoSpec:
     # and tags naming a branch ("main" or one of these); ``refs_answer`` replaces the /refs
     # JSON (a hostile server's answer).
     branches: dict[str, Path] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
+    git_tags: dict[str, str] = field(default_factory=dict)
     refs_answer: object = None
 
 
@@ -185,7 +185,7 @@ class _Repo:
 
     def at(self, rev: str) -> _Repo | None:
         """The snapshot a branch, a tag or a commit sha names (None: no such revision)."""
-        rev = self.spec.tags.get(rev, rev)
+        rev = self.spec.git_tags.get(rev, rev)
         if rev in ("main", self.sha):
             return self
         if rev in self.others:
@@ -201,7 +201,7 @@ class _Repo:
         return {
             "branches": [ref("main", "heads", self)]
             + [ref(b, "heads", r) for b, r in self.others.items()],
-            "tags": [ref(t, "tags", self.at(b) or self) for t, b in self.spec.tags.items()],
+            "tags": [ref(t, "tags", self.at(b) or self) for t, b in self.spec.git_tags.items()],
             "converts": [],
             "pullRequests": [],
         }

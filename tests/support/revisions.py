@@ -38,5 +38,5 @@ def history_spec(fixtures: dict[str, Path], tmp: Path, **extra) -> RepoSpec:
     if not v2.exists():
         write_v2(fixtures["tiny-gpt2"], v2)
     return RepoSpec(
-        REPO, fixtures["tiny-gpt2"], branches={"v2": v2}, tags={"v1.0": "main"}, **extra
+        REPO, fixtures["tiny-gpt2"], branches={"v2": v2}, git_tags={"v1.0": "main"}, **extra
     )
