@@ -204,6 +204,16 @@ KEYS: tuple[Key, ...] = (
         show=False,
         palette="Open the adapter's base model",
     ),
+    Key(
+        "revisions",
+        MAIN,
+        "R",
+        "revisions",
+        "Revisions",
+        "Branches, tags and recent commits: open one, diff with it",
+        show=False,
+        palette="Revisions…",
+    ),
     Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
     Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
     Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
@@ -288,6 +298,16 @@ KEYS: tuple[Key, ...] = (
     ),
     # -- adapter view ----------------------------------------------------------------------------
     Key("adapter.base", ADAPTER, "b", "open_base", "Base", "Adapter: open the base model"),
+    # -- revisions picker --------------------------------------------------------------------
+    Key(
+        "revisions.diff",
+        REVISIONS,
+        "d",
+        "diff",
+        "Diff",
+        "Revisions: config and tensor diff with the opened one",
+    ),
+    Key("revisions.open", REVISIONS, "", None, "", "enter (revisions): open that revision"),
     # -- small screens -------------------------------------------------------------------------
     Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
 )
@@ -329,9 +349,10 @@ SCOPE_TITLES = {
     DIFF: "Head diff (d)",
     CONFIG_DIFF: "Config diff (D)",
     ADAPTER: "Adapter view (a)",
+    REVISIONS: "Revisions (R)",
     CLOSE: "Card, files, help, library log",
 }
-HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, ADAPTER, CLOSE)
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, ADAPTER, REVISIONS, CLOSE)
 
 
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -352,7 +373,11 @@ def _without_prefix(text: str) -> str:
     """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
     palette keeps the prefix)."""
     head, sep, rest = text.partition(": ")
-    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff", "Adapter"} else text
+    return (
+        rest
+        if sep and head in {"Models", "Tensors", "Diff", "Config diff", "Adapter", "Revisions"}
+        else text
+    )
 
 
 def help_sections(scopes: tuple[str, ...] = HELP_SCOPES) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -13,28 +13,13 @@ from hfbrowse.core.hub.revisions import list_revisions
 from hfbrowse.core.model import load_checkpoint, load_facts
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.revision_diff import diff_revision, tensor_diff_lines
-from tests.support.hub_server import FakeHub
-from tests.support.revisions import REPO, history_spec
+from tests.support.revisions import REPO
+from tests.support.revisions import history_hub as start_history_hub
 
 
 @pytest.fixture(scope="module")
 def history_hub(fixtures, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("history")
-    bad = history_spec(fixtures, tmp)
-    bad.repo_id, bad.refs_answer = "hfbrowse-test/bad-refs", [{"branches": "main"}]
-    odd = history_spec(fixtures, tmp)
-    odd.repo_id = "hfbrowse-test/odd-refs"
-    odd.refs_answer = {
-        "branches": [
-            {"name": "main", "ref": "refs/heads/main", "targetCommit": "a" * 40},
-            {"name": "../../etc", "ref": "refs/heads/x", "targetCommit": "b" * 40},
-            {"name": "ok", "ref": "refs/heads/ok", "targetCommit": "not-a-sha"},
-        ],
-        "tags": [],
-        "converts": [],
-        "pullRequests": [],
-    }
-    with FakeHub([history_spec(fixtures, tmp), bad, odd]) as hub:
+    with start_history_hub(fixtures, tmp_path_factory.mktemp("history")) as hub:
         yield hub
 
 

@@ -40,3 +40,25 @@ def history_spec(fixtures: dict[str, Path], tmp: Path, **extra) -> RepoSpec:
     return RepoSpec(
         REPO, fixtures["tiny-gpt2"], branches={"v2": v2}, git_tags={"v1.0": "main"}, **extra
     )
+
+
+def history_hub(fixtures: dict[str, Path], tmp: Path):
+    """A Hub double serving ``REPO`` with its history, ``bad-refs`` (a /refs answer of the wrong
+    shape) and ``odd-refs`` (refs with an unsafe name and a non-sha commit)."""
+    from tests.support.hub_server import FakeHub
+
+    bad = history_spec(fixtures, tmp)
+    bad.repo_id, bad.refs_answer = hub_id("bad-refs"), [{"branches": "main"}]
+    odd = history_spec(fixtures, tmp)
+    odd.repo_id = hub_id("odd-refs")
+    odd.refs_answer = {
+        "branches": [
+            {"name": "main", "ref": "refs/heads/main", "targetCommit": "a" * 40},
+            {"name": "../../etc", "ref": "refs/heads/x", "targetCommit": "b" * 40},
+            {"name": "ok", "ref": "refs/heads/ok", "targetCommit": "not-a-sha"},
+        ],
+        "tags": [],
+        "converts": [],
+        "pullRequests": [],
+    }
+    return FakeHub([history_spec(fixtures, tmp), bad, odd])

@@ -502,6 +502,23 @@ class MainScreen(Screen):
             return
         self.open_model(ref)
 
+    def action_revisions(self) -> None:
+        from hfbrowse.ui.screens.revisions import RevisionsScreen
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+        if facts.ref.is_local:
+            self.notify(f"{facts.ref.display_name} is a local folder: revisions are the Hub's.")
+            return
+        ref = facts.ref
+
+        def chosen(revision: str | None) -> None:
+            if revision is not None and revision != (ref.revision or "main"):
+                self.open_model(replace(ref, revision=revision))
+
+        screen = RevisionsScreen(facts, self.opened.checkpoint, self.gateway)
+        self.app.push_screen(screen, chosen)
+
     def model_names(self) -> dict[str, ModelRef]:
         """Names the models list shows (``tiny-bert-mlm``, ``org/name``) → the model, so a
         prompt accepts what the user sees."""
