@@ -56,6 +56,23 @@ class AdapterConfig:
         return None
 
 
+def peft_installed() -> bool:
+    """Whether peft can be imported (found, not imported: it pulls torch in)."""
+    from importlib.util import find_spec
+
+    return find_spec("peft") is not None
+
+
+def run_note() -> str:
+    """The one line every front end says about running an adapter."""
+    if not peft_installed():
+        return (
+            "running base + adapter needs peft, which is not installed (pip install peft);"
+            " the console runs the base: press b"
+        )
+    return "the console does not run adapters yet: press b to run the base"
+
+
 def _names(value: object, key: str) -> tuple[str, ...]:
     if value is None:
         return ()

@@ -8,6 +8,7 @@ fail the report: the adapter's own facts stand.
 from __future__ import annotations
 
 from hfbrowse.core.adapter_report import adapter_lines, inspect_adapter
+from hfbrowse.core.adapters import run_note
 from hfbrowse.report.context import Document, ReportContext, Section
 
 
@@ -39,6 +40,7 @@ def build(ctx: ReportContext, doc: Document) -> None:
         ],
         "unmatched_modules": None if match is None else list(match.unmatched),
         "lines": adapter_lines(report),
+        "run": run_note(),
     }
 
 
@@ -48,7 +50,8 @@ def text(doc: Document) -> list[str]:
         return []
     if "error" in adapter:
         return ["", f"Adapter: {adapter['error']}"]
-    return ["", "Adapter (PEFT):", *(f"  {line}" for line in adapter["lines"])]
+    lines = [*adapter["lines"], adapter["run"]]
+    return ["", "Adapter (PEFT):", *(f"  {line}" for line in lines)]
 
 
 SECTION = Section("adapter", build, text)

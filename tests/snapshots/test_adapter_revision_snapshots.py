@@ -19,6 +19,12 @@ SIZES = [(120, 40), (80, 24)]
 IDS = ["120x40", "80x24"]
 
 
+@pytest.fixture(autouse=True)
+def no_peft(monkeypatch):
+    """The picture says peft is missing on every machine, whether or not it is installed."""
+    monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: False)
+
+
 @pytest.fixture
 def lora(tmp_path):
     return write_lora(tmp_path / "tiny-gpt2-lora", hub_id("tiny-gpt2"))

@@ -14,7 +14,8 @@ from tests.support.revisions import history_hub as start_history_hub
 from tests.support.ui import open_app, plain, settle, text_of, wait_until
 
 
-async def test_adapter_view_and_base(tmp_path, fixtures, clean_cache):
+async def test_adapter_view_and_base(tmp_path, fixtures, clean_cache, monkeypatch):
+    monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: False)
     folder = write_lora(tmp_path / "tiny-gpt2-lora", str(fixtures["tiny-gpt2"]))
     app = open_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from hfbrowse.core.adapter_report import AdapterReport, adapter_lines, inspect_adapter
+from hfbrowse.core.adapters import run_note
 from hfbrowse.core.checkpoint.tensors import TensorTable
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts
@@ -61,7 +62,7 @@ class AdapterScreen(RepoViewScreen):
 
     def draw(self, report: AdapterReport) -> None:
         self.report = report
-        self.status(peft_note())
+        self.status(f"read from headers (no peft needed) · {run_note()}")
         text = Text()
         for line in adapter_lines(report, modules_shown=200):
             style = "yellow" if line.startswith(("warning:", "base:")) else ""
@@ -72,15 +73,3 @@ class AdapterScreen(RepoViewScreen):
         below = self.app.screen_stack[-2]  # the main screen, which opens models
         self.dismiss()
         below.call_later(below.run_action, "open_base")
-
-
-def peft_note() -> str:
-    """One line on running the adapter: browsing needs no peft; running would."""
-    from importlib.util import find_spec
-
-    if find_spec("peft") is None:
-        return (
-            "read from headers (no peft needed) · running base + adapter needs peft, which is"
-            " not installed (pip install peft) — the console runs the base: press b"
-        )
-    return "read from headers · the console does not run adapters yet: press b to run the base"
