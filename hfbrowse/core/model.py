@@ -75,8 +75,8 @@ def load_facts(ref: ModelRef, gateway: HubGateway) -> ModelFacts:
         return ModelFacts(ref, config, str(config_path), heads, None, False, adapter)
     hub = gateway.model_facts(ref)
     adapter = None
-    if hub is None or not hub.siblings or ADAPTER_CONFIG in hub.siblings:
-        adapter = _hub_adapter(ref, gateway, required=bool(hub and hub.siblings))
+    if hub is None or ADAPTER_CONFIG in hub.siblings:  # offline: the cache may hold it
+        adapter = _hub_adapter(ref, gateway, required=hub is not None)
     if hub is not None and hub.siblings and "config.json" not in hub.siblings:
         if adapter is not None:
             return _adapter_facts(ref, adapter, ADAPTER_CONFIG, hub, gateway.offline)
@@ -107,7 +107,7 @@ def _adapter_facts(
 
 def _hub_adapter(ref: ModelRef, gateway: HubGateway, required: bool) -> AdapterConfig | None:
     """adapter_config.json of a Hub repo: read when the listing names it (``required``), or
-    tried when there is no listing (offline: the cache may hold it)."""
+    tried in the cache when offline (no request: a model without one costs nothing)."""
     try:
         return read_adapter_config(gateway.fetch_file(ref, ADAPTER_CONFIG))
     except (ModelNotFound, OfflineError):
