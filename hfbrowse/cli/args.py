@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain-config", action="store_true", help="each config key: docs, type, default"
     )
     g.add_argument("--tokenize", metavar="TEXT", help="what TEXT becomes (tokenizer section)")
+    g.add_argument(
+        "--revisions", action="store_true", help="branches, tags and recent commits of a Hub model"
+    )
+    g.add_argument(
+        "--diff-revision",
+        metavar="REV",
+        help="diff config.json and the tensor table with revision REV (headers only)",
+    )
     return p
 
 
@@ -70,14 +78,19 @@ def arguments_error(args: argparse.Namespace) -> str | None:
         return f"--{exc}"
     if args.head is not None and normalise_head(args.head) is None:
         return f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}"
-    used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]
+    try:
+        check_revision(args.diff_revision)
+    except UnsafeInput as exc:
+        return f"--diff-{exc}"
+    flags = ("diff_head", "diff_model", "diff_config", "revisions", "diff_revision")
+    used = [f for f in flags if getattr(args, f, None)]
     if args.explain_config:
         used.append("explain_config")
     if args.tokenize is not None:
         used.append("tokenize")
     if used and not (args.print_text or args.print_json):
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
-        return f"{flags}: only with --print or --json (in the TUI: d, D, T and the config pane)"
+        return f"{flags}: only with --print or --json (in the TUI: d, D, T, R and the config pane)"
     if args.gguf and not args.model:
         return "--gguf FILE needs a MODEL: the Hub id or folder that holds FILE"
     if args.diff_head is not None and normalise_head(args.diff_head) is None:

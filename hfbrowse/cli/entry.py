@@ -224,6 +224,8 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         diff_model=args.diff_model,
         diff_config=args.diff_config,
         explain_config=args.explain_config,
+        revisions=args.revisions,
+        diff_revision=args.diff_revision,
         run=args.run,
         device=args.device,
         dtype=args.dtype,

@@ -20,6 +20,10 @@ class GatedModel(HFBrowseError):
     """The repository exists but needs a token or accepted terms."""
 
 
+class MalformedAnswer(HFBrowseError):
+    """The Hub (or what answers for it) sent JSON of a shape its API never has."""
+
+
 class OfflineError(HFBrowseError):
     """The Hub cannot be reached and the cache does not hold what is needed."""
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from hfbrowse.core.adapters import ADAPTER_CONFIG, AdapterConfig, read_adapter_config
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts, quantized_counts
 from hfbrowse.core.checkpoint.tensors import (
     SOURCE_HEADERS,
@@ -28,12 +29,15 @@ from hfbrowse.core.errors import (
     MalformedConfig,
     ModelNotFound,
     NoCheckpoint,
+    OfflineError,
     as_user_error,
 )
 from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubFacts, HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource, class_source
+
+ADAPTER_NO_HEAD = "a PEFT adapter: its base model has the heads (b opens it)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class ModelFacts:
     heads: HeadReport
     hub: HubFacts | None
     offline: bool
+    adapter: AdapterConfig | None = None  # a PEFT adapter (adapter_config.json)
 
     @property
     def model_type(self) -> str | None:
@@ -59,21 +64,58 @@ def load_facts(ref: ModelRef, gateway: HubGateway) -> ModelFacts:
         if not folder.is_dir():
             raise ModelNotFound(f"No such folder: {ref.id}")
         config_path = folder / "config.json"
+        adapter_path = folder / ADAPTER_CONFIG
+        adapter = None
+        if adapter_path.exists() or adapter_path.is_symlink():  # read through the folder checks
+            adapter = read_adapter_config(adapter_path)
         if not config_path.exists() and not config_path.is_symlink():
+            if adapter is not None:
+                return _adapter_facts(ref, adapter, str(adapter_path), None, False)
             raise MalformedConfig(f"{folder.name} has no config.json: is it a model folder?")
         config = read_config(config_path)
-        return ModelFacts(ref, config, str(config_path), resolve_heads(config), None, False)
+        heads = resolve_heads(config)
+        return ModelFacts(ref, config, str(config_path), heads, None, False, adapter)
     hub = gateway.model_facts(ref)
+    adapter = None
+    if hub is None or ADAPTER_CONFIG in hub.siblings:  # offline: the cache may hold it
+        adapter = _hub_adapter(ref, gateway, required=hub is not None)
     if hub is not None and hub.siblings and "config.json" not in hub.siblings:
+        if adapter is not None:
+            return _adapter_facts(ref, adapter, ADAPTER_CONFIG, hub, gateway.offline)
         raise MalformedConfig(f"{ref.id} has no config.json (is it a transformers model?).")
-    config_path = gateway.fetch_file(ref, "config.json")
+    try:
+        config_path = gateway.fetch_file(ref, "config.json")
+    except HFBrowseError:
+        if adapter is None:
+            raise
+        return _adapter_facts(ref, adapter, ADAPTER_CONFIG, hub, gateway.offline)
     config = read_config(config_path)
     heads = resolve_heads(
         config,
         hub_auto_model=hub.auto_model if hub else None,
         hub_pipeline_tag=hub.pipeline_tag if hub else None,
     )
-    return ModelFacts(ref, config, str(config_path), heads, hub, gateway.offline)
+    return ModelFacts(ref, config, str(config_path), heads, hub, gateway.offline, adapter)
+
+
+def _adapter_facts(
+    ref: ModelRef, adapter: AdapterConfig, file: str, hub: HubFacts | None, offline: bool
+) -> ModelFacts:
+    """An adapter without a config.json of its own: its config is adapter_config.json, and it
+    has no head (the base has them: ``b`` / ``adapter.base_model`` opens it)."""
+    heads = replace(resolve_heads({}), reason=ADAPTER_NO_HEAD)
+    return ModelFacts(ref, adapter.raw, file, heads, hub, offline, adapter)
+
+
+def _hub_adapter(ref: ModelRef, gateway: HubGateway, required: bool) -> AdapterConfig | None:
+    """adapter_config.json of a Hub repo: read when the listing names it (``required``), or
+    tried in the cache when offline (no request: a model without one costs nothing)."""
+    try:
+        return read_adapter_config(gateway.fetch_file(ref, ADAPTER_CONFIG))
+    except (ModelNotFound, OfflineError):
+        if required:
+            raise
+        return None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class HeaderFacts:
     label: str | None = None  # "demo" models have random weights
     remote_code: bool = False
     from_cache: bool = False  # a Hub model read from the local cache (offline)
+    adapter: str | None = None  # a PEFT adapter: its method (LORA …)
 
     @classmethod
     def of(cls, facts: ModelFacts, parameters: int | None) -> HeaderFacts:
@@ -38,11 +39,18 @@ class HeaderFacts:
             label=facts.ref.label,
             remote_code=heads.remote_code,
             from_cache=facts.offline and not facts.ref.is_local,
+            adapter=facts.adapter.method if facts.adapter else None,
         )
 
 
 def header_line(h: HeaderFacts) -> Text:
     line = Text()
+    if h.adapter and not h.model_type:  # an adapter alone: what it is, not what it lacks
+        line.append(f"{h.adapter} adapter", style="bold cyan")
+        line.append(" · ")
+        line.append(f"{human_count(h.parameters)} params added", style="bold")
+        line.append("  [a: adapter view · b: open the base]", style="italic")
+        return line
     line.append(printable(h.model_type or "no model_type"), style="bold cyan")
     line.append(" · ")
     line.append(printable(", ".join(h.architectures) or "no architectures"), style="bold")

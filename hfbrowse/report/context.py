@@ -29,6 +29,8 @@ class ReportOptions:
     diff_model: str | None = None
     diff_config: str | None = None
     explain_config: bool = False
+    revisions: bool = False  # --revisions: branches, tags, recent commits
+    diff_revision: str | None = None  # --diff-revision REV
     run: str | None = None
     device: str | None = None
     dtype: str | None = None

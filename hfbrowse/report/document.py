@@ -20,12 +20,14 @@ from hfbrowse.core.model import load_checkpoint, load_facts, load_source
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.source.classes import ClassSource
 from hfbrowse.report import (
+    adapter,
     analysis,
     config_keys,
     diffs,
     facts,
     gguf,
     remote_code,
+    revisions,
     run,
     source,
     tensors,
@@ -33,17 +35,19 @@ from hfbrowse.report import (
 )
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order
     facts.SECTION,
     tensors.SECTION,
+    adapter.SECTION,
     source.SECTION,
     analysis.SECTION,
     remote_code.SECTION,
     config_keys.SECTION,
     diffs.SECTION,
+    revisions.SECTION,
     run.SECTION,
     tokenizer.TOKENIZER,
     tokenizer.CHAT_TEMPLATE,

@@ -21,6 +21,8 @@ DIFF = "diff"
 CONFIG_DIFF = "config-diff"
 CHAT_TEMPLATE = "chat-template"
 GGUF = "gguf"
+ADAPTER = "adapter"
+REVISIONS = "revisions"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
 
 
@@ -204,6 +206,36 @@ KEYS: tuple[Key, ...] = (
         show=False,
         palette="Chat template",
     ),
+    Key(
+        "adapter",
+        MAIN,
+        "a",
+        "adapter",
+        "Adapter",
+        "PEFT adapter: config, base modules it touches, parameters added",
+        show=False,
+        palette="Adapter view",
+    ),
+    Key(
+        "open_base",
+        MAIN,
+        "b",
+        "open_base",
+        "Base",
+        "Open the base model of the opened adapter",
+        show=False,
+        palette="Open the adapter's base model",
+    ),
+    Key(
+        "revisions",
+        MAIN,
+        "R",
+        "revisions",
+        "Revisions",
+        "Branches, tags and recent commits: open one, diff with it",
+        show=False,
+        palette="Revisions…",
+    ),
     Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
     Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
     Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
@@ -304,6 +336,18 @@ KEYS: tuple[Key, ...] = (
         "Next",
         "Chat template: the next named template",
     ),
+    # -- adapter view ----------------------------------------------------------------------------
+    Key("adapter.base", ADAPTER, "b", "open_base", "Base", "Adapter: open the base model"),
+    # -- revisions picker --------------------------------------------------------------------
+    Key(
+        "revisions.diff",
+        REVISIONS,
+        "d",
+        "diff",
+        "Diff",
+        "Revisions: config and tensor diff with the opened one",
+    ),
+    Key("revisions.open", REVISIONS, "", None, "", "enter (revisions): open that revision"),
     # -- small screens -------------------------------------------------------------------------
     Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
 )
@@ -346,9 +390,23 @@ SCOPE_TITLES = {
     CONFIG_DIFF: "Config diff (D)",
     CHAT_TEMPLATE: "Chat template (C)",
     GGUF: "GGUF view (FILE.gguf, --gguf, enter on a .gguf file)",
+    ADAPTER: "Adapter view (a)",
+    REVISIONS: "Revisions (R)",
     CLOSE: "Card, files, tokenizer, chat template, GGUF, help, library log",
 }
-HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, GGUF, CHAT_TEMPLATE, CLOSE)
+HELP_SCOPES = (
+    APP,
+    MAIN,
+    MODELS,
+    TENSORS,
+    DIFF,
+    CONFIG_DIFF,
+    GGUF,
+    CHAT_TEMPLATE,
+    ADAPTER,
+    REVISIONS,
+    CLOSE,
+)
 
 
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -369,7 +427,16 @@ def _without_prefix(text: str) -> str:
     """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
     palette keeps the prefix)."""
     head, sep, rest = text.partition(": ")
-    prefixed = {"Models", "Tensors", "Diff", "Config diff", "Chat template", "GGUF"}
+    prefixed = {
+        "Models",
+        "Tensors",
+        "Diff",
+        "Config diff",
+        "Chat template",
+        "GGUF",
+        "Adapter",
+        "Revisions",
+    }
     return rest if sep and head in prefixed else text
 
 

@@ -2,13 +2,15 @@
 
 This is NOT the Hub and does not emulate it beyond what the real ``huggingface_hub`` client
 (2.x, over real HTTP) needs: ``/api/models`` listing with search/filter/sort/limit/expand and
-``Link`` pagination, ``/api/models/<id>[/revision/<rev>]``, ``/tree``, ``/refs``, and
-``HEAD``/``GET /<id>/resolve/<rev>/<path>`` with ranges, ETags and ``X-Repo-Commit``; errors carry
-``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo) like the Hub's.
+``Link`` pagination, ``/api/models/<id>[/revision/<rev>]``, ``/tree``, ``/refs``,
+``/commits/<rev>``, and ``HEAD``/``GET /<id>/resolve/<rev>/<path>`` with ranges, ETags and
+``X-Repo-Commit``; errors carry ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound,
+GatedRepo) like the Hub's.
 See ``/work/shared/notes/hub-http-contract.md``. Standard library only (and ``gguf``
 to find where a GGUF file's header ends).
 
-Repos are snapshotted (file list, sizes, hashes, commit sha) when added; bytes are read from
+Repos are snapshotted (file list, sizes, hashes, commit sha) when added, main and each extra
+branch from its own folder (tags name a branch); bytes are read from
 disk when served. Every request is logged (:attr:`FakeHub.requests`), and response bytes that
 lie past a weights file's header are counted (:meth:`FakeHub.weight_bytes_sent`).
 """
@@ -55,7 +57,7 @@ LIST_FIELDS = (
     "gated",
     "safetensors",
 )
-REPO_SUBROUTES = ("revision", "tree", "refs", "resolve")
+REPO_SUBROUTES = ("revision", "tree", "refs", "commits", "resolve")
 CHUNK = 64 * 1024
 LFS_SPEC = "https://git-lfs.github.com/spec/v1"
 
@@ -88,6 +90,12 @@ class RepoSpec:
     private: bool = False  # without the token every endpoint answers 401 RepoNotFound
     auto_model: str | None = None  # transformersInfo.auto_model
     card_data: dict | None = None
+    # Branches besides main, each served from its own folder (its own files and commit sha),
+    # and tags naming a branch ("main" or one of these); ``refs_answer`` replaces the /refs
+    # JSON (a hostile server's answer).
+    branches: dict[str, Path] = field(default_factory=dict)
+    git_tags: dict[str, str] = field(default_factory=dict)
+    refs_answer: object = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +152,8 @@ def _gguf_data_start(path: Path) -> int:
 
 
 class _Repo:
-    def __init__(self, spec: RepoSpec):
-        self.spec, self.files, self.config = spec, {}, None
+    def __init__(self, spec: RepoSpec, branch: str = "main"):
+        self.spec, self.files, self.config, self.branch = spec, {}, None, branch
         params: dict[str, int] = {}
         root = Path(spec.folder) if spec.folder is not None else None
         for p in sorted(root.rglob("*")) if root is not None else ():
@@ -179,7 +187,61 @@ class _Repo:
         self.safetensors = {"parameters": params, "total": sum(params.values())} if params else None
         self.dirs = {f.rsplit("/", i)[0] for f in self.files for i in range(1, f.count("/") + 1)}
         listing = "\n".join(f"{k} {v.blob_id}" for k, v in self.files.items())
-        self.sha = hashlib.sha1(f"{spec.repo_id}\n{listing}".encode()).hexdigest()
+        name = spec.repo_id if branch == "main" else f"{spec.repo_id}@{branch}"
+        self.sha = hashlib.sha1(f"{name}\n{listing}".encode()).hexdigest()
+        self.others: dict[str, _Repo] = {}  # branch name -> its snapshot (main only)
+        self.parent: _Repo | None = None  # main, for a branch
+        if branch == "main":
+            self.others = {
+                b: _Repo(replace(spec, folder=folder), b) for b, folder in spec.branches.items()
+            }
+            for other in self.others.values():
+                other.parent = self
+
+    def at(self, rev: str) -> _Repo | None:
+        """The snapshot a branch, a tag or a commit sha names (None: no such revision)."""
+        rev = self.spec.git_tags.get(rev, rev)
+        if rev in ("main", self.sha):
+            return self
+        if rev in self.others:
+            return self.others[rev]
+        return next((r for r in self.others.values() if r.sha == rev), None)
+
+    def refs(self) -> dict:
+        """``/api/models/<id>/refs`` as the Hub answers it."""
+
+        def ref(name: str, kind: str, target: _Repo) -> dict:
+            return {"name": name, "ref": f"refs/{kind}/{name}", "targetCommit": target.sha}
+
+        return {
+            "branches": [ref("main", "heads", self)]
+            + [ref(b, "heads", r) for b, r in self.others.items()],
+            "tags": [ref(t, "tags", self.at(b) or self) for t, b in self.spec.git_tags.items()],
+            "converts": [],
+            "pullRequests": [],
+        }
+
+    def commits(self) -> list[dict]:
+        """``/api/models/<id>/commits/<rev>``: this snapshot's commit, then main's history (a
+        branch starts from main), newest first; an initial commit ends every history."""
+
+        def commit(sha: str, title: str, date: str) -> dict:
+            return {
+                "id": sha,
+                "title": title,
+                "message": "",
+                "authors": [{"user": "hfbrowse-test", "avatar": ""}],
+                "date": date,
+            }
+
+        initial = hashlib.sha1(f"{self.spec.repo_id} initial".encode()).hexdigest()
+        out = []
+        if self.parent is not None:
+            out.append(commit(self.sha, f"Update on {self.branch}", "2026-01-03T00:00:00.000Z"))
+        main = self.parent or self
+        out.append(commit(main.sha, "Upload main", "2026-01-02T00:00:00.000Z"))
+        out.append(commit(initial, "initial commit", "2026-01-01T00:00:00.000Z"))
+        return out
 
     def record(self, blobs: bool = False) -> dict:
         s = self.spec
@@ -357,10 +419,12 @@ class _Handler(BaseHTTPRequestHandler):
             status = 404 if repo is None else 401
             self._error(status, "RepoNotFound", "Repository not found")
             return None
-        if rev is not None and rev not in ("main", repo.sha):
+        if rev is None:
+            return repo
+        if (snapshot := repo.at(rev)) is None:
             self._error(404, "RevisionNotFound", "Invalid rev id: " + rev)
             return None
-        return repo
+        return snapshot
 
     def _paginate(self, items: list, q: dict, raw_path: str) -> None:
         size, start = self.server.hub.page_size, int(q.get("cursor", ["0"])[-1] or 0)
@@ -424,8 +488,12 @@ class _Handler(BaseHTTPRequestHandler):
         if rest[0] == "refs" and len(rest) == 1:
             if (repo := self._repo(repo_id)) is None:
                 return None
-            main = {"name": "main", "ref": "refs/heads/main", "targetCommit": repo.sha}
-            return self._json({"branches": [main], "tags": [], "converts": [], "pullRequests": []})
+            answer = repo.spec.refs_answer
+            return self._json(repo.refs() if answer is None else answer)
+        if rest[0] == "commits" and len(rest) == 2:
+            if (repo := self._repo(repo_id, rest[1])) is None:
+                return None
+            return self._paginate(repo.commits(), q, raw_path)
         if rest[0] == "tree" and len(rest) >= 2:
             if (repo := self._repo(repo_id, rest[1])) is None:
                 return None

@@ -27,6 +27,7 @@ from hfbrowse.core.checkpoint.tensors import index_shards
 from hfbrowse.core.errors import (
     GatedModel,
     HFBrowseError,
+    MalformedAnswer,
     ModelNotFound,
     NoCheckpoint,
     OfflineError,
@@ -209,6 +210,39 @@ class HubGateway:
             f"{self.offline_reason or 'Offline'}, and {filename} of {ref.id} is not in the"
             " local cache (open it once online to cache it)."
         )
+
+    # -- revisions ----------------------------------------------------------------------------
+    def repo_refs(self, ref: ModelRef) -> Any:
+        """``HfApi.list_repo_refs`` (branches, tags, converts, PRs); OfflineError offline."""
+        return self._need_online(
+            ref, "refs", lambda: self.api().list_repo_refs(ref.id, include_pull_requests=True)
+        )
+
+    def repo_commits(self, ref: ModelRef) -> list[Any]:
+        """``HfApi.list_repo_commits`` of ``ref``'s revision (newest first)."""
+        return self._need_online(
+            ref,
+            "commits",
+            lambda: self.api().list_repo_commits(ref.id, revision=ref.revision or "main"),
+        )
+
+    def _need_online(self, ref: ModelRef, what: str, call: Callable[[], T]) -> T:
+        """A call only the Hub can answer (no cache holds it); an answer of a shape the client
+        cannot read (a list where an object belongs, a missing key) is one clear line."""
+
+        def checked() -> T:
+            try:
+                return call()
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise MalformedAnswer(
+                    f"{ref.id}: the Hub's {what} answer has an unexpected shape"
+                    f" ({type(exc).__name__}: {exc})."
+                ) from None
+
+        result = self.online(ref, what, checked)
+        if result is None:
+            raise OfflineError(f"Offline: the {what} of {ref.id} need the Hub.")
+        return result
 
     # -- safetensors headers ----------------------------------------------------------------
     def safetensors_headers(

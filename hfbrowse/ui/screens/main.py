@@ -508,6 +508,49 @@ class MainScreen(Screen):
         if (facts := self._facts_or_say()) is not None:
             self.app.push_screen(ConfigDiffScreen(facts, self.gateway, self.model_names()))
 
+    def action_adapter(self) -> None:
+        from hfbrowse.ui.screens.adapter import AdapterScreen
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+        if facts.adapter is None:
+            self.notify(f"{facts.ref.display} is not an adapter (no adapter_config.json).")
+            return
+        table = self.opened.checkpoint.table if self.opened.checkpoint else None
+        self.app.push_screen(AdapterScreen(facts, table, self.gateway))
+
+    def action_open_base(self) -> None:
+        from hfbrowse.core.adapter_report import base_ref_of
+
+        if (facts := self._facts_or_say()) is None:
+            return
+        if facts.adapter is None:
+            self.notify(f"{facts.ref.display} is not an adapter: it has no base to open.")
+            return
+        try:
+            ref = base_ref_of(facts.adapter)
+        except HFBrowseError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.open_model(ref)
+
+    def action_revisions(self) -> None:
+        from hfbrowse.ui.screens.revisions import RevisionsScreen
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+        if facts.ref.is_local:
+            self.notify(f"{facts.ref.display_name} is a local folder: revisions are the Hub's.")
+            return
+        ref = facts.ref
+
+        def chosen(revision: str | None) -> None:
+            if revision is not None and revision != (ref.revision or "main"):
+                self.open_model(replace(ref, revision=revision))
+
+        screen = RevisionsScreen(facts, self.opened.checkpoint, self.gateway)
+        self.app.push_screen(screen, chosen)
+
     def model_names(self) -> dict[str, ModelRef]:
         """Names the models list shows (``tiny-bert-mlm``, ``org/name``) → the model, so a
         prompt accepts what the user sees."""
