@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -25,6 +24,7 @@ from hfbrowse.core.console.settings import (
     GenerationSettings,
     apply_overrides,
     defaults_for,
+    model_folder,
     read_generation_config,
 )
 from hfbrowse.core.errors import HFBrowseError, as_user_error
@@ -150,7 +150,7 @@ class ConsolePane(Vertical, can_focus=False):
         if loaded is not None and loaded.key.model == self.facts.ref.id:
             gen = loaded.generation_config
         else:
-            gen = read_generation_config(_local_folder(self.facts))
+            gen = read_generation_config(model_folder(self.facts.ref))
         overrides = self._state.overrides if self._state is not None else {}
         return apply_overrides(defaults_for(self.head, gen), overrides)
 
@@ -405,16 +405,3 @@ class ConsolePane(Vertical, can_focus=False):
         self.app.copy_to_clipboard(self.last_result.snippet)
         lines = self.last_result.snippet.count("\n")
         self.app.notify(f"Copied the snippet ({lines} lines) to the clipboard; /snippet shows it.")
-
-
-def _local_folder(facts: ModelFacts) -> Path | None:
-    """Where generation_config.json can be read without a request: the folder or the cache."""
-    if facts.ref.is_local:
-        return Path(facts.ref.id)
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(facts.ref.id, "config.json", revision=facts.ref.revision)
-    except Exception:
-        return None
-    return Path(cached).parent if isinstance(cached, str) else None
