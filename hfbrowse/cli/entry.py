@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hfbrowse.cli.args import arguments_error, build_parser
+from hfbrowse.cli.args import arguments_error, backend_settings, build_parser
 from hfbrowse.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -31,7 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if (problem := arguments_error(args)) is not None:
         return fail(problem, EXIT_USAGE)
+    from hfbrowse.core.errors import HFBrowseError
     from hfbrowse.core.heads.registry import normalise_head
+
+    try:
+        args.backend = backend_settings(args, dict(os.environ))
+    except HFBrowseError as exc:
+        return fail(str(exc), EXIT_USAGE)
 
     head = normalise_head(args.head)
 
@@ -39,8 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hfbrowse.cli.search import run_search
 
         return run_search(args)
-
-    from hfbrowse.core.errors import HFBrowseError
 
     try:
         refs, start = _collect_models(args)
@@ -88,6 +92,9 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         search=search,
+        backend=args.backend,
+        chat=args.chat,
+        system=args.system,
     )
     app = HFBrowseApp(options, gateway, prefetched)
     app.run()
@@ -157,6 +164,9 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         yes=args.yes,
+        backend=args.backend,
+        chat=args.chat,
+        system=args.system,
     )
     try:
         ctx = open_for_report(ref, gateway, options)

@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hfbrowse.core.console.errors import RunError
+
 CAUSAL_LM = "AutoModelForCausalLM"
+NO_TEMPLATE = "this model has no chat template: /chat is off, plain completion continues your text"
+
+
+class NoChatTemplate(RunError):
+    """Chat mode on a model without a chat template: the console leaves chat mode."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_TEMPLATE)
+
+
 _TEMPLATE_FILES = ("chat_template.jinja", "chat_template.json")
 
 

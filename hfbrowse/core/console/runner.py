@@ -84,12 +84,19 @@ class RunHooks:
     on_text: Callable[[str], None] | None = None  # the generated text so far (streaming)
 
 
-def runnable_head(facts: ModelFacts, head: str | None, trust_remote_code: bool) -> str:
+def runnable_head(
+    facts: ModelFacts, head: str | None, trust_remote_code: bool, remote: bool = False
+) -> str:
     """The head a run will use, or why the model cannot run (remote code is refused first).
 
     With --trust-remote-code, a model whose classes exist only in its repo runs the Auto class
-    its ``auto_map`` names.
+    its ``auto_map`` names. On a remote backend (``remote``) no code of the repo runs here:
+    the shown head goes to the server as it is.
     """
+    if remote:
+        if head is None:
+            raise RunError(f"no text head to run: {facts.heads.reason}")
+        return head
     refuse_remote_code(facts, trust_remote_code)
     auto_map = facts.config.get("auto_map")
     remote_heads = [h for h in HEAD_NAMES if isinstance(auto_map, dict) and h in auto_map]

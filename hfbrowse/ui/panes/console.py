@@ -33,6 +33,7 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
+    BackendProbed,
     RunFailed,
     RunFinished,
     RunNeedsConfirmation,
@@ -90,6 +91,7 @@ class ConsolePane(Vertical, can_focus=False):
         self._entry: ConsoleEntry | None = None
         self._prompt = ""
         self._run_head: str | None = None
+        self._run_chat = False  # the run is a chat turn (streamed as a reply, not a continuation)
         self._stream_lines = 0
         self._auto_ran = False
 
@@ -113,10 +115,34 @@ class ConsolePane(Vertical, can_focus=False):
     def state(self) -> ConsoleState:
         """What console commands read and change (made on first use: it imports the session)."""
         if self._state is None:
+            from hfbrowse.core.console.backends.holder import BackendHolder
             from hfbrowse.core.console.commands import ConsoleState
 
-            self._state = ConsoleState()
+            self._state = ConsoleState(backends=BackendHolder(self.options.backend))
+            self._state.chat.on = self.options.chat
+            self._state.chat.system = self.options.system
+            self._sync_state()
         return self._state
+
+    def _sync_state(self) -> None:
+        """What the console commands need to know about the shown model and head."""
+        if self._state is None:
+            return
+        from hfbrowse.core.console.chat import has_chat_template
+
+        self._state.head = self.head
+        folder = model_folder(self.facts.ref) if self.facts is not None else None
+        self._state.has_template = has_chat_template(folder)
+
+    def _retitle(self) -> None:
+        """``console — HEAD · where runs go`` (cpu, an endpoint, a provider)."""
+        if self.head is None:
+            self.border_title = "console"
+            return
+        where = self._state.backends.words() if self._state is not None else None
+        if where is None and self.options.backend.remote:
+            where = self.options.backend.label()
+        self.border_title = f"console — {self.head}" + (f" · {where}" if where else "")
 
     @property
     def busy(self) -> bool:
@@ -134,8 +160,12 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self.facts = opened.facts
         self.head = opened.head if opened.facts else None
-        self.border_title = f"console — {self.head}" if self.head else "console"
+        self._sync_state()
+        self._retitle()
         self.draw_settings()
+        backend = self._state.backends.settings if self._state else self.options.backend
+        if backend.remote and self.head is not None:  # the title, and remarks for this model
+            self.probe_backend()
         run_text = self.options.run_text
         if run_text and not self._auto_ran and self.head is not None:
             self._auto_ran = True
@@ -226,7 +256,12 @@ class ConsolePane(Vertical, can_focus=False):
         box = self.query_one(ConsoleInput)
         box.remember(text)
         box.value = ""
-        from hfbrowse.core.console.commands import REPLY_CLEAR, run_command, split_input
+        from hfbrowse.core.console.commands import (
+            REPLY_BACKEND,
+            REPLY_CLEAR,
+            run_command,
+            split_input,
+        )
 
         what, rest = split_input(text)
         if what == "run":
@@ -240,8 +275,12 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self.write(_render().command_reply(reply))
         self.draw_settings()
+        if reply.kind == REPLY_BACKEND:
+            self._retitle()
+            self.probe_backend()
 
     def start_run(self, text: str, confirmed: frozenset[str] = frozenset()) -> None:
+        from hfbrowse.core.console.commands import chat_messages
         from hfbrowse.core.console.runner import RunRequest, runnable_head
 
         if self.busy:
@@ -253,7 +292,8 @@ class ConsolePane(Vertical, can_focus=False):
             self.write(Text("cannot run: open a model first", style="bold red"))
             return
         try:
-            head = runnable_head(facts, self.head, trust)
+            remote = self.state.backends.settings.remote
+            head = runnable_head(facts, self.head, trust, remote)
         except HFBrowseError as exc:
             self.write(Text(str(exc), style="bold red"))
             return
@@ -271,7 +311,9 @@ class ConsolePane(Vertical, can_focus=False):
             dtype=self.options.dtype,
             trust_remote_code=trust,
             confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
+            chat=chat_messages(self.state, text) if head == self.head else None,
         )
+        self._run_chat = request.chat is not None
         self._launch(request, facts)
 
     def _launch(self, request: RunRequest, facts: ModelFacts) -> None:
@@ -289,8 +331,10 @@ class ConsolePane(Vertical, can_focus=False):
         table: TensorTable | None,
         cancel: threading.Event,
     ) -> None:
+        from hfbrowse.core.console.backends.base import RunContext
+        from hfbrowse.core.console.commands import record_failure
         from hfbrowse.core.console.errors import RunCancelled
-        from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, run
+        from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks
 
         hooks = RunHooks(
             cancel=cancel,
@@ -299,14 +343,17 @@ class ConsolePane(Vertical, can_focus=False):
             ),
             on_text=lambda text: self.post_message(RunStreamed(run_id, text)),
         )
+        context = RunContext(facts, self.gateway, self.state.session, table)
         try:
-            result = run(request, facts, self.state.session, self.gateway, table, hooks)
+            result = self.state.backends.run(request, context, hooks)
         except NeedsConfirmation as exc:
             self.post_message(RunNeedsConfirmation(run_id, request, exc.asks))
         except RunCancelled as exc:
             self.post_message(RunFailed(run_id, str(exc), cancelled=True))
         except Exception as exc:  # ours, or a library surprise: one line, never a traceback
-            self.post_message(RunFailed(run_id, str(as_user_error(exc))))
+            record_failure(self.state, exc)
+            partial = getattr(exc, "partial", None)  # a broken stream keeps its text
+            self.post_message(RunFailed(run_id, str(as_user_error(exc)), partial=partial))
         else:
             self.post_message(RunFinished(run_id, result))
 
@@ -328,7 +375,7 @@ class ConsolePane(Vertical, can_focus=False):
     def _streamed(self, msg: RunStreamed) -> None:
         if msg.run_id == self.run_id:
             self._hide_progress()
-            continuation = self._run_head != "AutoModelForSeq2SeqLM"
+            continuation = self._run_head != "AutoModelForSeq2SeqLM" and not self._run_chat
             self._stream_into_entry(_render().streaming(self._prompt, msg.text, continuation))
 
     @on(RunFinished)
@@ -337,11 +384,14 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         result = msg.result
-        self.state.last_result = result
+        from hfbrowse.core.console.commands import record_run
+
+        record_run(self.state, result)
         parts: list[RenderableType] = [_render().render_output(result), *_render().notices(result)]
         if self.show_timings:
             parts.append(_render().timing_line(result))
         self._update_entry(*parts)
+        self._retitle()
         self.draw_settings()
 
     @on(RunFailed)
@@ -350,6 +400,10 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         style = "bold yellow" if msg.cancelled else "bold red"
+        if msg.partial is not None:  # the stream broke: what came stays, with why it ended
+            self.state.last_result = msg.partial
+            self._update_entry(_render().render_output(msg.partial), Text(msg.error, style=style))
+            return
         self._update_entry(Text(msg.error, style=style))
 
     @on(RunNeedsConfirmation)
@@ -386,6 +440,34 @@ class ConsolePane(Vertical, can_focus=False):
         if row.has_class("-active"):
             row.remove_class("-active")
             self.query_one("#console-progress-bar", ProgressBar).update(total=1, progress=0)
+
+    # -- the backend ---------------------------------------------------------------------------
+    def probe_backend(self) -> None:
+        """Reach the chosen backend now (an endpoint: which protocol, which model), so the
+        title and any remark appear before the first run."""
+        self._probe_worker(self.state, self.facts)
+
+    @work(thread=True, exclusive=True, group="console-backend", exit_on_error=False)
+    def _probe_worker(self, state: ConsoleState, facts: ModelFacts | None) -> None:
+        try:
+            backend = state.backends.get(self.gateway)
+            remarks = tuple(backend.remarks(facts)) if facts is not None else ()
+        except Exception as exc:  # one line, the console stays usable
+            self.post_message(BackendProbed(state.backends.words(), error=str(as_user_error(exc))))
+            return
+        self.post_message(BackendProbed(backend.describe(), remarks))
+
+    @on(BackendProbed)
+    def _backend_probed(self, msg: BackendProbed) -> None:
+        self._retitle()
+        if msg.error is not None:
+            self.write(Text(msg.error, style="bold red"))
+            return
+        line = Text("runs go to ", style="dim")
+        line.append(msg.words, style="bold")
+        for remark in msg.remarks:
+            line.append(f"\n{remark}", style="yellow")
+        self.write(line)
 
     # -- control -------------------------------------------------------------------------------
     def stop_run(self) -> bool:

@@ -328,6 +328,14 @@ class MainScreen(Screen):
             self.minimize()
         self.query_one("#console-input", Input).focus()
 
+    async def action_console_backend(self) -> None:
+        """The palette's "run on another backend": the console input, with ``/backend `` typed
+        (Enter alone shows where runs go now and the choices)."""
+        await self.action_focus_console()
+        box = self.query_one("#console-input", Input)
+        box.value = "/backend "
+        box.cursor_position = len(box.value)
+
     def _pane_of(self, widget: Widget | None) -> Widget | None:
         while widget is not None and not widget.has_class("pane"):
             widget = widget.parent if isinstance(widget.parent, Widget) else None

@@ -103,32 +103,51 @@ def local_folder(facts: ModelFacts) -> Path | None:
 
 
 class Throttle:
-    """Hands the text so far to ``on_text``: at once for the first piece, then at most every
-    ``STREAM_INTERVAL_S`` (each screen update costs the UI thread a repaint), and at the end."""
+    """Collects streamed pieces and hands the text so far to ``on_text``: at once for the first
+    piece, then at most every ``STREAM_INTERVAL_S`` (each screen update costs the UI thread a
+    repaint), and at the end. Joining happens only when the text is handed on."""
 
     def __init__(self, on_text: Callable[[str], None] | None) -> None:
         self.on_text = on_text
+        self.pieces: list[str] = []
         self.first_at: float | None = None
         self._last = 0.0
         self._sent = ""
 
-    def push(self, text: str) -> None:
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
         now = time.perf_counter()
         if self.first_at is None:
             self.first_at = now
         elif now - self._last < STREAM_INTERVAL_S:
             return
-        self._emit(text, now)
+        self._emit(now)
 
-    def end(self, text: str) -> None:
+    def end(self) -> str:
+        text = self.text
         if text != self._sent:
-            self._emit(text, time.perf_counter())
+            self._emit(time.perf_counter())
+        return text
 
-    def _emit(self, text: str, now: float) -> None:
+    def _emit(self, now: float) -> None:
         self._last = now
+        text = self.text
         if self.on_text is not None and text != self._sent:
             self._sent = text
             self.on_text(text)
+
+
+class StreamInterrupted(RunError):
+    """The stream broke after text had come (server stalled or killed): one line, and the
+    result so far in ``partial`` — the console keeps that text on screen."""
+
+    def __init__(self, message: str, partial: RunResult) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 @dataclass

@@ -13,12 +13,10 @@ import pprint
 from dataclasses import dataclass, field
 from typing import Any
 
-from hfbrowse.core.console.chat import ChatMessage, as_dicts
+from hfbrowse.core.console.chat import ChatMessage, NoChatTemplate, as_dicts
 from hfbrowse.core.console.errors import RunError
 from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.heads.generate import generate_from, generation_body
-
-NO_TEMPLATE = "this model has no chat template: /chat off, plain completion continues your text"
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class ChatOutput:
 def render_prompt(tokenizer: Any, messages: tuple[ChatMessage, ...]) -> str:
     """The template's text for ``messages`` with the assistant's turn opened."""
     if not getattr(tokenizer, "chat_template", None):
-        raise RunError(NO_TEMPLATE)
+        raise NoChatTemplate
     try:
         return tokenizer.apply_chat_template(
             as_dicts(messages), add_generation_prompt=True, tokenize=False
