@@ -173,10 +173,14 @@ def test_tgi_text_generation_streams(double, fixtures, name):
     facts = local_facts(fixtures[name])
     gateway = HubGateway(offline=True, token=HF_TOKEN)
     backend = choose_backend(settings_from(endpoint=double.url(name, "tgi")), gateway)
-    assert backend.server.flavour == "TGI" and backend.refusal(facts.heads.recommended, False) is None
+    assert (
+        backend.server.flavour == "TGI" and backend.refusal(facts.heads.recommended, False) is None
+    )
     seen: list[str] = []
     request = RunRequest(facts.heads.recommended, "Hello world", {"max_new_tokens": 12})
-    result = backend.run(request, RunContext(facts, gateway, ModelSession()), RunHooks(on_text=seen.append))
+    result = backend.run(
+        request, RunContext(facts, gateway, ModelSession()), RunHooks(on_text=seen.append)
+    )
     out = result.output
     assert out.text == double.generated[name] and out.new_tokens == 12 and out.streamed
     assert seen and seen[-1] == out.text
@@ -219,7 +223,7 @@ def test_the_payloads_are_what_inference_client_builds(double, fixtures):
     makes for the same call."""
     from huggingface_hub.inference._providers import get_provider_helper
 
-    _, result = remote(double, fixtures, "tiny-bert-mlm", "a [MASK] b")
+    remote(double, fixtures, "tiny-bert-mlm", "a [MASK] b")
     sent = posts(double)[-1].body
     url = double.url("tiny-bert-mlm")
     helper = get_provider_helper("hf-inference", task="fill-mask", model=url)

@@ -130,7 +130,7 @@ def test_usage_line_uses_the_called_name(monkeypatch: pytest.MonkeyPatch) -> Non
 def _receipt(folder: Path, requirement: str) -> Path:
     folder.mkdir()
     (folder / "uv-receipt.toml").write_text(
-        f'[tool]\nrequirements = [{requirement}]\nentrypoints = []\n', encoding="utf-8"
+        f"[tool]\nrequirements = [{requirement}]\nentrypoints = []\n", encoding="utf-8"
     )
     return folder
 

@@ -202,7 +202,11 @@ class HFTaskServer:
             if parameters.get("aggregation_strategy") == "simple":
                 return [
                     TokenClassificationOutputElement(
-                        entity_group=e.type, score=e.probability, word=e.text, start=e.start, end=e.end
+                        entity_group=e.type,
+                        score=e.probability,
+                        word=e.text,
+                        start=e.start,
+                        end=e.end,
                     )
                     for e in out.entities
                 ]

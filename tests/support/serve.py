@@ -117,10 +117,12 @@ class TransformersServe:
             if not self.alive():
                 tail = self.log.read_text(errors="replace")[-1500:]
                 pytest.fail(f"transformers serve exited at start:\n{tail}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        return self
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(self.url + "/health", timeout=1) as answer,
+            ):
+                if answer.status == 200:
+                    return self
             time.sleep(0.25)
         self.stop()
         pytest.fail(f"transformers serve did not answer /health within {START_TIMEOUT_S:g} s")
