@@ -84,6 +84,7 @@ def test_the_hf_token_goes_to_hugging_face_hosts_only():
 
 
 # -- device_map ---------------------------------------------------------------------------------
+@pytest.mark.torch
 def test_device_map_splits_and_generates_what_a_plain_load_does(fixtures, tmp_path, monkeypatch):
     if importlib.util.find_spec("accelerate") is None:
         pytest.skip("accelerate is not installed (the hfbrowse[torch] extra has it)")
@@ -106,6 +107,7 @@ def test_device_map_splits_and_generates_what_a_plain_load_does(fixtures, tmp_pa
     assert printed.strip() == split.output.text.strip()
 
 
+@pytest.mark.torch
 def test_device_map_without_accelerate_says_what_to_install(fixtures, monkeypatch):
     monkeypatch.setattr(placement, "accelerate_installed", lambda: False)
     holder = BackendHolder(settings_from(device_map="auto"))
@@ -132,6 +134,7 @@ def test_describing_a_device_map():
 
 
 # -- chat in-process ----------------------------------------------------------------------------
+@pytest.mark.torch
 def test_chat_in_process_renders_the_template_and_reproduces(chat_gpt2):
     assert has_chat_template(chat_gpt2) is True
     messages = (ChatMessage("system", "Be brief."), ChatMessage("user", "hi"))
@@ -146,6 +149,7 @@ def test_chat_in_process_renders_the_template_and_reproduces(chat_gpt2):
     assert printed.strip() == out.reply.strip()
 
 
+@pytest.mark.torch
 def test_chat_commands_on_the_console_state(fixtures, chat_gpt2):
     state = ConsoleState()
     assert run_command(state, "/chat on").kind == "warn"  # no head shown yet

@@ -34,6 +34,8 @@ from hfbrowse.core.console.session import ModelSession
 from hfbrowse.core.hub.gateway import HubGateway
 from tests.support.console import local_facts, run_local
 
+pytestmark = pytest.mark.torch  # transformers serve and the in-process runs
+
 CAUSAL = "AutoModelForCausalLM"
 OFFLINE = HubGateway(offline=True)
 

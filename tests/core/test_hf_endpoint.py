@@ -26,6 +26,8 @@ from hfbrowse.core.hub.gateway import HubGateway
 from tests.support.console import local_facts, run_local
 from tests.support.hf_task_server import HFTaskServer
 
+pytestmark = pytest.mark.torch  # the task double runs the tiny models
+
 NAMES = (
     "tiny-bert-mlm",
     "tiny-bert-qa",

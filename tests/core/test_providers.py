@@ -236,6 +236,7 @@ def test_no_token_and_local_folders_are_one_line(router, fixtures):
         run_on(router, local_facts(fixtures["tiny-gpt2"]), "Hello", "AutoModelForCausalLM")
 
 
+@pytest.mark.torch
 def test_offline_refuses_providers_and_still_runs_a_loopback_endpoint(fixtures, tmp_path):
     """In a fresh process (HF_HUB_OFFLINE is read at import): --offline with --provider is a
     usage error; with a loopback endpoint it runs (huggingface_hub's own client would refuse)."""
