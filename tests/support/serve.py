@@ -82,9 +82,10 @@ class TransformersServe:
     """One ``transformers serve`` process pinned to ``folder``; restarted when asked for after
     a test killed it."""
 
-    def __init__(self, folder: Path, log: Path) -> None:
+    def __init__(self, folder: Path, log: Path, threads: int | None = None) -> None:
         self.folder = folder
         self.log = log
+        self.threads = threads  # torch's CPU threads in the server (None: torch's default)
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -104,6 +105,8 @@ class TransformersServe:
         self.port = free_port()
         env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1")
         env.pop("HF_TOKEN", None)
+        if self.threads is not None:
+            env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(self.threads)
         command = [
             sys.executable, "-m", "transformers.cli.transformers", "serve", str(self.folder),
             "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu",
