@@ -118,6 +118,10 @@ def test_a_stall_mid_stream_keeps_the_text_so_far(double, fixtures):
             Step(429, {"error": "Too many requests"}, {"retry-after": "7"}),
             r"rate-limiting the completion \(429\): Too many requests; retry after 7 s",
         ),
+        (
+            Step(307, {}, {"location": "https://elsewhere.example/v1"}),
+            r"redirects the completion to https://elsewhere\.example/v1: pass that URL",
+        ),
         (Step(500, "Internal Server Error"), r"failed on the completion \(500\)"),
         (
             Step(503, {"error": "Model is loading", "error_type": "overloaded"}),

@@ -14,7 +14,12 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from hfbrowse.core.console.backends.hf_endpoint import HFEndpoint, server_from_info
-from hfbrowse.core.console.backends.http import EndpointError, Http, authorization
+from hfbrowse.core.console.backends.http import (
+    PROBE_TIMEOUT_S,
+    EndpointError,
+    Http,
+    authorization,
+)
 from hfbrowse.core.console.backends.in_process import InProcessBackend
 from hfbrowse.core.console.backends.openai_endpoint import (
     TRANSFORMERS_SERVE,
@@ -81,7 +86,7 @@ def _answer(http: Http, path: str) -> Any:
     """The JSON at ``path``, or None when the server has no such route (a server that does not
     answer at all raises its one line)."""
     try:
-        return http.get_json(path, path)
+        return http.get_json(path, path, min(http.timeout_s, PROBE_TIMEOUT_S))
     except EndpointError as exc:
         if exc.status is None:
             raise

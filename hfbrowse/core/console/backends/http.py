@@ -35,6 +35,7 @@ from hfbrowse.core.console.errors import RunError
 from hfbrowse.core.errors import one_line
 
 CONNECT_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 10.0  # GET /info, /v1/models, /health: small answers, at once from any server
 HF_HOST_SUFFIXES = ("huggingface.co", "hf.co", "hf.space", "huggingface.cloud")
 CANCEL_POLL_S = 0.05
 _RESET_ERRORS = ("RemoteProtocolError", "ReadError", "WriteError")
@@ -269,12 +270,28 @@ class Http:
     def url(self, path: str) -> str:
         return self.base_url + path if path.startswith("/") or not path else path
 
-    def _send(self, method: str, path: str, payload: Any, *, stream: bool, what: str) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: Any,
+        *,
+        stream: bool,
+        what: str,
+        timeout_s: float | None = None,
+    ) -> Any:
         """Send once; on a reset of a kept-alive connection, once more on a fresh one."""
         url = self.url(path)
         for attempt in (0, 1):
             client = self.client()
-            request = client.build_request(method, url, json=payload)
+            extra: dict[str, Any] = {}
+            if timeout_s is not None:
+                import httpx2
+
+                extra["timeout"] = httpx2.Timeout(
+                    timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)
+                )
+            request = client.build_request(method, url, json=payload, **extra)
             try:
                 response = client.send(request, stream=stream)
             except Exception as exc:
@@ -293,11 +310,19 @@ class Http:
                 if response.status_code >= 500:
                     self.reset()
                 raise status_error(response, what)
+            if 300 <= response.status_code < 400:
+                response.close()
+                where = response.headers.get("location", "elsewhere")
+                raise EndpointError(
+                    f"{host_of(url)} redirects {what} to {where}: pass that URL as --endpoint"
+                    " (redirects are not followed, so a key never goes anywhere else)",
+                    response.status_code,
+                )
             return response
         raise EndpointError(f"{host_of(url)}: {what} failed twice on a fresh connection")
 
-    def get_json(self, path: str, what: str) -> Any:
-        response = self._send("GET", path, None, stream=False, what=what)
+    def get_json(self, path: str, what: str, timeout_s: float | None = None) -> Any:
+        response = self._send("GET", path, None, stream=False, what=what, timeout_s=timeout_s)
         return _json_of(response, what)
 
     def post_json(self, path: str, payload: Any, what: str) -> Any:
