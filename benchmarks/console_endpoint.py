@@ -105,17 +105,13 @@ async def console_run(pane: ConsolePane, probe: Probe) -> dict[str, float]:
     }
 
 
-def bare_client(url: str, payload: dict) -> dict[str, float]:
-    """The same request with httpx2, reading the events as any client must (JSON each)."""
-    import httpx2
-
+def bare_client(client, url: str, payload: dict) -> dict[str, float]:
+    """The same request with httpx2, reading the events as any client must (JSON each); the
+    client is kept between rounds, as the console keeps its connection."""
     pieces = 0
     first = None
     started = time.perf_counter()
-    with (
-        httpx2.Client(timeout=60) as client,
-        client.stream("POST", url + "/v1/completions", json=payload) as response,
-    ):
+    with client.stream("POST", url + "/v1/completions", json=payload) as response:
         for line in response.iter_lines():
             if not line.startswith("data:"):
                 continue
@@ -145,6 +141,9 @@ async def bench(server: TransformersServe, folder: Path, rounds: int, tokens: in
         "stream": True,
         "temperature": 0.0,
     }
+    import httpx2
+
+    client = httpx2.Client(timeout=60)
     async with app.run_test(size=(120, 40), message_hook=probe.hook) as pilot:
         await asyncio.wait_for(probe.probed.wait(), 60)
         for _ in range(2):
@@ -153,18 +152,19 @@ async def bench(server: TransformersServe, folder: Path, rounds: int, tokens: in
         pane = app.screen.query_one(ConsolePane)
         pane.state.overrides = {"max_new_tokens": tokens}
         await console_run(pane, probe)  # warm: the kept-alive connection, the renderers
-        await asyncio.to_thread(bare_client, server.url, payload)
+        await asyncio.to_thread(bare_client, client, server.url, payload)
         con: list[dict[str, float]] = []
         bare: list[dict[str, float]] = []
         for i in range(rounds):  # alternate who goes first
             if i % 2 == 0:
                 con.append(await console_run(pane, probe))
-            bare.append(await asyncio.to_thread(bare_client, server.url, payload))
+            bare.append(await asyncio.to_thread(bare_client, client, server.url, payload))
             if i % 2 == 1:
                 con.append(await console_run(pane, probe))
         timer = app.set_interval(TICK_S, probe.tick)
         stalls = [(await console_run(pane, probe))["stall"] for _ in range(3)]
         timer.stop()
+    client.close()
     assert all(r["tokens"] == tokens for r in con + bare), "a run ended early"
     paired = sorted(c["tps"] / b["tps"] for c, b in zip(con, bare, strict=True))
     overheads = sorted(c["ttft"] - b["ttft"] for c, b in zip(con, bare, strict=True))

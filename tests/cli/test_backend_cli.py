@@ -51,7 +51,7 @@ def test_run_print_says_where_it_ran(served, chat_gpt2, capsys):
     ],
 )
 def test_backend_flag_mistakes_are_usage_errors(fixtures, capsys, monkeypatch, argv, message):
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # --offline sets it: not for later tests
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # main(--offline) sets it; restored after the test
     code = main([str(fixtures["tiny-gpt2"]), *argv, "--run", "x", "--json"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
