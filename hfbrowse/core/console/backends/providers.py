@@ -32,6 +32,7 @@ from hfbrowse.core.console.backends.hf_endpoint import (
     QA,
     SEQUENCES,
     TOKENS,
+    mask_token_of,
 )
 from hfbrowse.core.console.backends.http import EndpointError, Http, authorization
 from hfbrowse.core.console.backends.openai_endpoint import OpenAIEndpoint, OpenAIServer
@@ -201,6 +202,11 @@ class ProvidersBackend:
         provider = mapping.provider if self.name != AUTO else AUTO
         if request.head == CAUSAL_LM and mapping.task == "conversational":
             return self._chat(request, ctx, hooks, mapping)
+        if request.chat is not None:
+            raise RunError(
+                f"{mapping.provider} serves {facts.ref.id} for {mapping.task}, not chat:"
+                " /chat off for plain completion"
+            )
         frame = RemoteRun(request, self, facts.ref.id, f"provider {mapping.provider}")
         if mapping.status != "live":
             frame.notices.append(f"{mapping.provider} serves {facts.ref.id} as {mapping.status}")
@@ -259,7 +265,7 @@ class ProvidersBackend:
         )
         try:
             if head == MASKED_LM:
-                sent, mask = remote_outputs.with_mask(text, None)
+                sent, mask = remote_outputs.with_mask(text, mask_token_of(facts))
                 answer = client.fill_mask(sent, model=model, top_k=TOP_K)
                 args = {"text": sent, "model": model, "top_k": TOP_K}
                 body = (
