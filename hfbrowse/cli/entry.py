@@ -95,12 +95,36 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None) -> i
         backend=args.backend,
         chat=args.chat,
         system=args.system,
+        start_on_list=bool(args.demo and not args.model),  # --demo: the list is the point
     )
     app = HFBrowseApp(options, gateway, prefetched)
-    app.run()
+    _run_without_joining_workers(app)
     code = app.return_code or EXIT_OK
     _exit_now_if_workers_linger(code)
     return code
+
+
+def _run_without_joining_workers(app) -> None:
+    """``app.run()`` on a loop of our own. Textual's default, ``asyncio.run``, ends with
+    ``shutdown_default_executor()``, which joins the thread workers: a Hub request or a model
+    load in flight kept the process alive (up to ~25 s) after `q`. Here the loop is closed as
+    asyncio.run would close it, less that join; the threads are left to the exit below."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        app.run(loop=loop)
+    finally:
+        try:
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # shuts the default executor down without waiting for its threads
 
 
 def _exit_now_if_workers_linger(code: int) -> None:

@@ -27,3 +27,8 @@ def human_bytes(n: int | float | None) -> str:
 
 def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")" if shape else "()"
+
+
+def count_of(n: int, noun: str) -> str:
+    """``1 tensor``, ``2,048 tensors``: a count with its noun, singular for one."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -11,9 +11,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from collections.abc import Callable
 
 LIBRARY_LOGGERS = ("transformers", "huggingface_hub", "py.warnings", "torch", "accelerate")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_REPORT_ROW = re.compile(r"^\s*(\S+)\s*\|\s*([A-Z_]+)\s*\|")
+TOAST_CHARS = 200
 _handler: _SinkHandler | None = None
 
 
@@ -64,3 +68,35 @@ def quiet_transformers() -> None:
             logger.removeHandler(h)
     if _handler is not None and _handler not in logger.handlers:
         logger.addHandler(_handler)
+
+
+def summarise_log(text: str) -> str:
+    """One line that says what a (multi-line) library log record is about, for a toast.
+
+    transformers 5 logs a load report as a table whose first line is only its title
+    (``GPT2ForQuestionAnswering LOAD REPORT from: /path``): the toast would say nothing. The
+    report becomes ``GPT2ForQuestionAnswering: 2 MISSING (newly initialised), …``; any other
+    record is its first non-empty line, with the number of further lines.
+    """
+    lines = [_ANSI.sub("", line).rstrip() for line in text.strip().splitlines()]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return ""
+    first = lines[0].strip()
+    if "LOAD REPORT" in first:
+        counts: dict[str, int] = {}
+        for line in lines[1:]:
+            found = _REPORT_ROW.match(line)
+            if found and found[1] != "Key":
+                counts[found[2]] = counts.get(found[2], 0) + 1
+        model = first.split("LOAD REPORT", 1)[0].strip() or "model"
+        if counts:
+            words = {"MISSING": "newly initialised", "UNEXPECTED": "unused"}
+            parts = [
+                f"{n} {status}" + (f" ({words[status]})" if status in words else "")
+                for status, n in counts.items()
+            ]
+            return f"{model} load report: {', '.join(parts)} — Library log (ctrl+p) for the keys"
+    more = len(lines) - 1
+    line = first[:TOAST_CHARS]
+    return f"{line} (+{more} lines: Library log)" if more else line

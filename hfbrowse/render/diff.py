@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -82,10 +83,33 @@ def render_unified(diff: HeadDiff) -> RenderableType:
     return Group(*parts)
 
 
-def _numbered(number: int | None, code: Text) -> Text:
-    cell = Text(f"{number or '':>5} ", style="dim")
-    cell.append_text(code)
-    return cell
+class HangingCode:
+    """A code line that wraps under its own indentation (plus two), not under the line
+    numbers: in a side-by-side half of 80 columns most lines wrap, and a continuation at
+    column 0 read like another statement."""
+
+    def __init__(self, code: Text) -> None:
+        self.code = code
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, max(self.code.cell_len, 1))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width, 1)
+        code = self.code
+        plain = code.plain
+        hang = min(len(plain) - len(plain.lstrip(" ")) + 2, width // 2)
+        pieces = [code[:width]]
+        rest = code[width:]
+        while len(rest):
+            room = max(width - hang, 1)
+            pieces.append(Text(" " * hang).append_text(rest[:room]))
+            rest = rest[room:]
+        yield Text("\n", no_wrap=True).join(pieces)
+
+
+def _number(number: int | None) -> Text:
+    return Text(f"{number or '':>5} ", style="dim", no_wrap=True)
 
 
 def render_side_by_side(diff: HeadDiff) -> RenderableType:
@@ -95,11 +119,13 @@ def render_side_by_side(diff: HeadDiff) -> RenderableType:
         left, right = highlighted(m.left), highlighted(m.right)
         table = Table(box=box.MINIMAL, show_header=False, show_edge=False, padding=(0, 0),
                       expand=True)  # fmt: skip
-        table.add_column(ratio=1, overflow="fold")
-        table.add_column(ratio=1, overflow="fold")
+        for _ in range(2):  # each side: its line numbers, then its code (wrapped under itself)
+            table.add_column(width=6, no_wrap=True)
+            table.add_column(ratio=1)
         for index, hunk in enumerate(m.hunks):
             if index:
-                table.add_row(Text("  ⋯", style="cyan"), Text("  ⋯", style="cyan"))
+                dots = Text("  ⋯", style="cyan")
+                table.add_row(dots, Text(""), dots, Text(""))
             for row in hunk.rows:
                 a = _code(left, row.left_no, row.left)
                 b = _code(right, row.right_no, row.right)
@@ -107,7 +133,9 @@ def render_side_by_side(diff: HeadDiff) -> RenderableType:
                     a.stylize(REMOVED)
                 if row.kind in ("changed", "added") and row.right is not None:
                     b.stylize(ADDED)
-                table.add_row(_numbered(row.left_no, a), _numbered(row.right_no, b))
+                table.add_row(
+                    _number(row.left_no), HangingCode(a), _number(row.right_no), HangingCode(b)
+                )
         if not m.hunks:
             parts.append(Text("  (no difference)" if m.left else "", style="dim"))
         else:

@@ -60,3 +60,19 @@ def header_line(h: HeaderFacts) -> Text:
     if h.from_cache:
         line.append("  [offline: cache]", style="italic yellow")
     return line
+
+
+PIN_REASONS = {"--head": "pinned by --head", "h": "chosen with h"}
+
+
+def pinned_head(head: str, pin: str, recommended: str | None) -> Text:
+    """Under the header line when the shown head is not the recommended one, so the header,
+    the source and the console never seem to disagree: ``▸ shows QuestionAnswering: chosen
+    with h`` (short, to fit the 44 columns the config pane has at 80x24)."""
+    line = Text()
+    line.append("▸ shows ", style="bold magenta")
+    line.append(head.removeprefix("AutoModelFor") or head, style="bold magenta")
+    line.append(f": {PIN_REASONS.get(pin, pin)}", style="magenta")
+    if recommended is None:
+        line.append(" · none recommended", style="dim")
+    return line

@@ -155,7 +155,7 @@ def tree_doc(node: ModuleNode) -> dict[str, Any]:
 
 
 def module_patterns(table: TensorTable) -> list[str]:
-    """One tensor per distinct module pattern (layer numbers as ``*``), checkpoint order."""
+    """One tensor per distinct module pattern (layer numbers as ``*``), in the table's order."""
     seen: dict[str, str] = {}
     for row in table.rows:
         pattern = re.sub(r"\.\d+(?=\.)", ".*", row.name.rpartition(".")[0] or row.name)

@@ -10,6 +10,7 @@ import gc
 import threading
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -64,6 +65,13 @@ class HFBrowseApp(App[None]):
         # which otherwise lands in the middle of typing or scrolling.
         self.call_after_refresh(_freeze_and_collect_later)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Repaint every cell after a terminal resize. A resize and its undo inside Textual's
+        1/120 s debounce (a tmux zoom toggled twice, a window dragged back) reach the app as a
+        size it has already laid out, which Textual skips, while the terminal cut the rows the
+        smaller size hid: the next frame must redraw all of them."""
+        self.screen.refresh()
+
     # -- the library log -------------------------------------------------------------------
     def _library_sink(self, level: str, text: str) -> None:
         """Called from any thread by the logging handler; post_message is thread-safe."""
@@ -76,10 +84,11 @@ class HFBrowseApp(App[None]):
         self._record(msg.level, msg.text)
 
     def _record(self, level: str, text: str) -> None:
+        from hfbrowse.core.log_capture import summarise_log
+
         self.library_log.append((level, text))
-        first = text.strip().splitlines()[0] if text.strip() else text
         severity = "warning" if level == "warning" else "error"
-        self.notify(first[:300], severity=severity, timeout=6, markup=False)
+        self.notify(summarise_log(text), severity=severity, timeout=6, markup=False)
 
     # -- keys and the palette --------------------------------------------------------------
     def action_interrupt(self) -> None:
@@ -94,8 +103,7 @@ class HFBrowseApp(App[None]):
     def action_help(self) -> None:
         from hfbrowse.ui.screens.help import HelpScreen
 
-        scopes = (keys.APP, keys.MAIN, keys.MODELS, keys.DIFF, keys.CONFIG_DIFF)
-        self.push_screen(HelpScreen(keys.help_rows(scopes)))
+        self.push_screen(HelpScreen(keys.help_sections()))
 
     def action_show_log(self) -> None:
         from hfbrowse.ui.screens.log import LogScreen

@@ -15,7 +15,7 @@ class ModelCommands(Provider):
     def _models(self) -> list[tuple[str, str, object]]:
         from hfbrowse.ui.screens.main import MainScreen
 
-        screen = self.screen
+        screen = self.screen  # the screen the palette was opened over (app.screen is the palette)
         if not isinstance(screen, MainScreen):
             return []
         return [

@@ -16,6 +16,7 @@ from textual.binding import Binding
 APP = "app"
 MAIN = "main"
 MODELS = "models"
+TENSORS = "tensors"
 DIFF = "diff"
 CONFIG_DIFF = "config-diff"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
@@ -66,6 +67,7 @@ KEYS: tuple[Key, ...] = (
         "Search",
         "Search / filter models",
         palette="Search models",
+        priority=True,  # acts before the keys typed right after it reach the old focus
     ),
     Key(
         "zoom",
@@ -93,6 +95,7 @@ KEYS: tuple[Key, ...] = (
         "Console",
         "Type input for the shown head",
         palette="Focus console",
+        priority=True,  # acts before the keys typed right after it reach the old focus
     ),
     Key(
         "leave",
@@ -201,22 +204,39 @@ KEYS: tuple[Key, ...] = (
         MODELS,
         "l",
         "cycle('library')",
-        "Library",
+        "Lib",
         "Models: cycle the library filter",
     ),
-    Key("models.view", MODELS, "v", "toggle_view", "Hub/local", "Models: Hub results ↔ local"),
+    Key("models.view", MODELS, "v", "toggle_view", "View", "Models: Hub results ↔ local"),
     Key("models.card", MODELS, "c", "card", "Card", "Models: the highlighted model's card"),
     Key("models.files", MODELS, "f", "files", "Files", "Models: its files (● cached)"),
     Key("models.list", MODELS, "down", "focus_list", "List", "Models: into the list", show=False),
+    Key(
+        "models.enter",
+        MODELS,
+        "",
+        None,
+        "",
+        "enter (search box): open the best match (no results shown yet: search now)",
+    ),
+    # -- the tensor table (when it has focus) --------------------------------------------------
+    Key(
+        "tensors.order",
+        TENSORS,
+        "s",
+        "toggle_order",
+        "Size/name",
+        "Tensors: largest first ↔ by name (layer numbers in order)",
+    ),
     # -- head diff -----------------------------------------------------------------------------
     Key("diff.back", DIFF, "escape,d", "back", "Back", "Diff: back to the model"),
-    Key("diff.head", DIFF, "h", "next_head", "Other head", "Diff: compare with the next head"),
+    Key("diff.head", DIFF, "h", "next_head", "Head", "Diff: compare with the next head"),
     Key(
         "diff.layout",
         DIFF,
         "u",
         "toggle_layout",
-        "Unified/side by side",
+        "Layout",
         "Diff: unified ↔ side by side",
     ),
     Key(
@@ -227,13 +247,13 @@ KEYS: tuple[Key, ...] = (
         "Context",
         "Diff: whole methods ↔ 3 lines of context",
     ),
-    Key("diff.swap", DIFF, "s", "swap", "Swap sides", "Diff: swap the two sides"),
+    Key("diff.swap", DIFF, "s", "swap", "Swap", "Diff: swap the two sides"),
     Key(
         "diff.other",
         DIFF,
         "o",
         "other_model",
-        "Other model…",
+        "Model…",
         "Diff: compare with another model",
     ),
     # -- config diff ---------------------------------------------------------------------------
@@ -243,7 +263,7 @@ KEYS: tuple[Key, ...] = (
         CONFIG_DIFF,
         "a",
         "toggle_all",
-        "All keys/changes",
+        "All/changes",
         "Config diff: all keys ↔ changes only",
     ),
     Key(
@@ -251,7 +271,7 @@ KEYS: tuple[Key, ...] = (
         CONFIG_DIFF,
         "o",
         "other_model",
-        "Other model…",
+        "Model…",
         "Config diff: compare with another model",
     ),
     # -- small screens -------------------------------------------------------------------------
@@ -287,10 +307,22 @@ def display_keys(keys: str) -> str:
     return " / ".join(_DISPLAY.get(k, k) for k in keys.split(","))
 
 
+SCOPE_TITLES = {
+    APP: "Everywhere",
+    MAIN: "Main screen",
+    MODELS: "Models list (when it has focus)",
+    TENSORS: "Tensor table (when it has focus)",
+    DIFF: "Head diff (d)",
+    CONFIG_DIFF: "Config diff (D)",
+    CLOSE: "Card, files, help, library log",
+}
+HELP_SCOPES = (APP, MAIN, MODELS, TENSORS, DIFF, CONFIG_DIFF, CLOSE)
+
+
 def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
     """(keys, what they do) for F1: bound keys first, then help-only lines."""
     rows = [
-        (display_keys(k.keys), k.help)
+        (display_keys(k.keys), _without_prefix(k.help))
         for k in KEYS
         if k.scope in scopes and k.keys and k.action is not None
     ]
@@ -299,6 +331,18 @@ def help_rows(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
             keys, _, what = k.help.partition(": ")
             rows.append((keys, what))
     return rows
+
+
+def _without_prefix(text: str) -> str:
+    """``Models: cycle the sort order`` → ``cycle the sort order`` (F1 has section titles; the
+    palette keeps the prefix)."""
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head in {"Models", "Tensors", "Diff", "Config diff"} else text
+
+
+def help_sections(scopes: tuple[str, ...] = HELP_SCOPES) -> list[tuple[str, list[tuple[str, str]]]]:
+    """F1: one titled section per scope, each key once."""
+    return [(SCOPE_TITLES[scope], help_rows((scope,))) for scope in scopes]
 
 
 def palette_entries() -> list[Key]:

@@ -24,6 +24,9 @@ class OpenedModel:
     error: HFBrowseError | None = None  # the model could not be opened at all
     meta_pending: str | None = None  # no safetensors: this head is being built on meta
     head_note: str | None = None  # why the shown head is not the one asked for
+    # Why the shown head is not the recommended one: "--head" (pinned at launch, for every
+    # model that supports it) or "h" (chosen for this model); None: the recommended head.
+    head_pin: str | None = None
 
     @property
     def ready(self) -> bool:

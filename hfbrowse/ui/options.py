@@ -27,3 +27,7 @@ class LaunchOptions:
     backend: BackendSettings = field(default_factory=BackendSettings)  # --endpoint, …
     chat: bool = False  # --chat: the console starts in chat mode
     system: str | None = None  # --system: the chat's system message
+    # The start model was picked for the user (--demo without MODEL): the keys start on the
+    # models list, where the other models are, once it is mounted (a wide screen only: at 80
+    # columns the list is hidden until / shows it).
+    start_on_list: bool = False

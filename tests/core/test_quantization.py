@@ -35,11 +35,12 @@ def test_gptq_int4_packed_in_i32(tmp_path):
     assert counts.logical_parameters == 64 * 128 + 128 + 640
     # The header's plain product: 8*128 + 2*16 + 2*128 + 64 + 128 + 640
     assert counts.header_parameters == 1024 + 32 + 256 + 64 + 128 + 640
-    assert counts.aux_tensors == 3 and counts.aux_kinds == ("zeros", "scales", "g_idx")
+    # Kinds in the rows' order, which is name order: g_idx, qzeros, scales.
+    assert counts.aux_tensors == 3 and counts.aux_kinds == ("g_idx", "zeros", "scales")
     assert (
         counts.stored_bytes == 8 * 128 * 4 + 2 * 16 * 4 + 2 * 128 * 2 + 64 * 4 + 128 * 2 + 640 * 2
     )
-    assert "1 packed tensors" in counts.summary() and "3 aux" in counts.summary()
+    assert "1 packed tensor + 3 aux" in counts.summary()  # one tensor, not "1 tensors"
 
 
 def test_gptq_3bit_exact_unpacking(tmp_path):
@@ -70,11 +71,13 @@ def test_mxfp4_blocks_and_scales_in_u8(tmp_path):
         "mlp.experts.down_proj_bias": ("BF16", (experts, out)),
     }
     counts = counts_of(write_checkpoint(tmp_path, tensors, {"quant_method": "mxfp4"}))
-    blocks = counts.tensors[0]
+    by_name = {t.name: t for t in counts.tensors}
+    blocks = by_name["mlp.experts.down_proj_blocks"]
     assert blocks.role == ROLE_PACKED and blocks.logical_name == "mlp.experts.down_proj"
     assert blocks.logical_parameters == experts * out * n_in  # two FP4 values per byte
     assert blocks.logical_shape == (experts, out, n_in)
-    assert counts.tensors[1].role == ROLE_AUX and counts.tensors[1].kind == "scales"
+    scales = by_name["mlp.experts.down_proj_scales"]
+    assert scales.role == ROLE_AUX and scales.kind == "scales"
     assert counts.logical_parameters == experts * out * n_in + experts * out
 
 
@@ -89,7 +92,7 @@ def test_bitsandbytes_4bit(tmp_path):
     qc = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4"}
     counts = counts_of(write_checkpoint(tmp_path, tensors, qc))
     assert counts.scheme.label == "bitsandbytes 4-bit NF4"
-    weight = counts.tensors[0]
+    weight = next(t for t in counts.tensors if t.name == "proj.weight")
     assert weight.role == ROLE_PACKED and weight.logical_parameters == 8192
     assert weight.logical_shape is None  # the shape is inside the quant_state bytes
     assert counts.aux_tensors == 3

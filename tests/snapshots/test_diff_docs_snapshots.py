@@ -1,9 +1,11 @@
-"""Snapshots at 120x40: a config key explained, head diff (unified, side by side), config diff,
+"""Snapshots at 120x40: a config key explained, head diff (unified, side by side — also at
+80x24), config diff,
 remote code. Models are the session's tiny fixtures, opened as local folders (names, not paths,
 reach the screen). The HF cache is emptied first: the models pane lists what it holds."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from hfbrowse.core.hub.gateway import HubGateway
@@ -35,7 +37,10 @@ def test_head_diff_unified(snap_compare, fixtures, clean_cache):
     assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
 
 
-def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache):
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
+def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache, size):
+    """At 80 columns most lines wrap: under their own indentation, beside their numbers."""
+
     async def run_before(pilot):
         await settle(pilot, idle=0.3)
         await pilot.press("d")
@@ -45,7 +50,7 @@ def test_head_diff_side_by_side(snap_compare, fixtures, clean_cache):
         await pilot.press("u")
         await settle(pilot, idle=0.3)
 
-    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(open_app(fixtures["tiny-gpt2"]), terminal_size=size, run_before=run_before)
 
 
 def test_config_diff(snap_compare, fixtures, clean_cache):

@@ -71,7 +71,21 @@ def test_offline_list(snap_compare, cache, snap_hub, size):
 def test_card_view(snap_compare, cache, size):
     async def run_before(pilot):
         await _settle(pilot)
-        await pilot.press("enter", "c")  # to the list (tiny-gpt2 is first), then its card
+        await pilot.press("down", "c")  # to the list (tiny-gpt2 is first), then its card
         await _settle(pilot)
 
     assert snap_compare(new_app(gateway=cache), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+def test_opened_by_id(snap_compare, cache, size):
+    """A model opened by Hub id, no search yet: the list holds it (/ shows the list)."""
+    ref = ModelRef("hub", search_id("tiny-bert-mlm"))
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        await pilot.press("slash", "down")
+        await _settle(pilot)
+
+    app = new_app(models=[ref], start=ref, gateway=cache)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -62,6 +62,25 @@ async def test_memory_view_follows_context_and_batch(fixtures):
         assert memory.query_one(DataTable).row_count == 5
 
 
+async def test_memory_fields_are_typed_into_with_the_keys(fixtures):
+    """m opens on the context field: digits edit it, tab reaches batch, letters stay keys."""
+    app = open_app(fixtures["sparse-70b"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        await pilot.press("m")
+        await settle(pilot, rounds=4, step=0.05, idle=0.3)
+        memory = app.screen.query_one(AnalysisPane).memory
+        assert app.focused is memory.query_one("#memory-context", Input)
+        await pilot.press(*["backspace"] * 4, *"2048", "tab", "backspace", "4")
+        await pilot.pause()
+        assert app.focused is memory.query_one("#memory-batch", Input)
+        assert (memory.estimate.context, memory.estimate.batch) == (2048, 4)
+        await pilot.press("m")  # a letter: the view closes, nothing is typed
+        await pilot.pause()
+        assert not app.screen.query_one(AnalysisPane).display
+        assert memory.query_one("#memory-batch", Input).value == "4"
+
+
 async def test_memory_uses_head_parameters_once_compat_is_known(fixtures):
     app = open_app(fixtures["tiny-bert-mlm"], head="AutoModelForSequenceClassification")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -112,12 +131,15 @@ async def test_table_row_shows_init_line(fixtures):
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         table = app.screen.query_one("#tensor-table", DataTable)
         table.focus()
-        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        names = [r.name for r in app.screen.query_one("#tensors").shown_rows]
         table.move_cursor(row=names.index("transformer.h.0.attn.c_attn.weight"))
         await pilot.pause(0.3)
         await settle(pilot, rounds=4, step=0.05, idle=0.3)
         text = str(app.screen.query_one(TensorOrigin).render())
         assert "GPT2Attention.__init__" in text and "self.c_attn = Conv1D(" in text
+        # The table shows "t.h.0.attn.c_attn.weight" at 120x40: the full name comes first.
+        assert str(table.get_row_at(table.cursor_row)[0]) == "t.h.0.attn.c_attn.weight"
+        assert text.startswith("transformer.h.0.attn.c_attn.weight")
 
 
 async def test_quantised_checkpoint_line(tmp_path):
@@ -141,7 +163,9 @@ async def test_quantised_checkpoint_line(tmp_path):
 
 
 async def test_help_lists_the_keys(fixtures):
+    from hfbrowse.ui import keys as keys_table
     from hfbrowse.ui.screens.help import HelpScreen
+    from tests.support.ui import plain
 
     app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,6 +173,19 @@ async def test_help_lists_the_keys(fixtures):
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        keys = dict(app.screen.rows)
-        assert keys["k"].startswith("Head compatibility")
-        assert keys["m"].startswith("Memory") and keys["g"].startswith("Tensors grouped by module")
+        sections = dict(app.screen.sections)
+        main = dict(sections["Main screen"])
+        assert main["k"].startswith("Head compatibility")
+        assert main["m"].startswith("Memory") and main["g"].startswith("Tensors grouped by module")
+        diff = dict(sections["Head diff (d)"])
+        assert set(diff) == {"esc / d", "h", "u", "c", "s", "o"}
+        assert dict(sections["Tensor table (when it has focus)"])["s"].startswith("largest first")
+        for title, rows in app.screen.sections:  # each key once in its section
+            names = [k for k, _ in rows]
+            assert len(names) == len(set(names)), (title, names)
+        text = "\n".join(plain(w.content) for w in app.screen.query("Static"))
+        assert text.count("ctrl+c") == 1 and text.count("ctrl+p") == 1
+        bound = {(k.scope, k.id) for k in keys_table.KEYS if k.keys and k.action}
+        listed = sum(len(rows) for _, rows in app.screen.sections)
+        helpers = sum(1 for k in keys_table.KEYS if k.action is None)
+        assert listed == len(bound) + helpers  # every key of every screen, none twice

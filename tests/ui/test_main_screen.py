@@ -67,7 +67,8 @@ async def test_filter_zoom_focus(fixtures, gateway):
         await pilot.press(*"layer.1.", "enter")
         await pilot.pause(0.3)
         assert 0 < table.row_count < total
-        assert all("layer.1." in str(table.get_row_at(i)[0]) for i in range(table.row_count))
+        shown = screen.query_one("#tensors").shown_rows
+        assert len(shown) == table.row_count and all("layer.1." in r.name for r in shown)
         assert screen.focused is table  # enter moves focus into the table
         await pilot.press("z")
         assert screen.maximized is screen.query_one("#tensors")
@@ -171,3 +172,28 @@ def test_config_and_tensors_drawn_without_importing_torch(fixtures):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
+
+
+async def test_console_key_during_start_up_waits_for_the_console(fixtures, monkeypatch):
+    """`:` pressed while start-up is still mounting the console pane (it comes after the source
+    is drawn) waits for the mount instead of failing to find the console's input. The two are
+    run together here, as a fast typist's `:` meets the mount in a real terminal; start-up's
+    own mount is held back so that the race is the test's."""
+    import asyncio
+
+    async def held_back(self) -> None:
+        return None
+
+    monkeypatch.setattr(MainScreen, "on_source_pane_settled", held_back)
+    app = open_app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert not screen.query("#console-input")
+        filling = asyncio.ensure_future(screen._fill_slots())
+        await asyncio.sleep(0)  # start-up's mount has begun (it awaits its first removal)
+        await screen.action_focus_console()
+        await filling
+        await pilot.pause()
+        await pilot.press(*"hi")
+        box = screen.query_one("#console-input", Input)
+        assert app.focused is box and box.value == "hi"

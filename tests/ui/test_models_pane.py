@@ -15,6 +15,7 @@ from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.panes.models import DEBOUNCE_S, ModelsPane
 from hfbrowse.ui.screens.card import ModelCardScreen
 from hfbrowse.ui.screens.files import RepoFilesScreen
+from hfbrowse.ui.widgets.model_rows import OpenedRow
 from hfbrowse.ui.widgets.model_table import ModelTable
 from tests.support.search_hub import PAGE_SIZE, list_requests, search_id, start_search_hub
 from tests.support.ui import new_app, settle
@@ -231,11 +232,14 @@ async def test_opening_a_model_by_id_sends_no_search_until_asked(gw, big_hub):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.screen.opened.facts.ref == ref
-        assert list_requests(big_hub) == [] and table(app).items == []
-        assert "Type to search the Hub" in table(app).empty_text
+        # No search yet: the list holds the opened model, and only it.
+        assert list_requests(big_hub) == [] and table(app).items == [OpenedRow(ref)]
+        assert row_text(app, 0).startswith("▶") and search_id("tiny-gpt2") in row_text(app, 0)
         await pilot.press("slash", "enter")  # enter on the empty box: the most downloaded
         await settle(pilot)
-        assert len(list_requests(big_hub)) == 1 and len(table(app).items) == PAGE_SIZE
+        assert len(list_requests(big_hub)) == 1
+        ids = [getattr(i, "repo_id", None) for i in table(app).items]
+        assert len(ids) == PAGE_SIZE + (search_id("tiny-gpt2") not in ids)
         assert row_text(app, 0).startswith("▶")  # the open model is marked in the results
 
 
@@ -255,3 +259,138 @@ async def test_search_option_opens_the_list_with_that_query(big_hub, gw, fixture
         assert app.screen.query_one("#models-filter").value == "synthetic-model-002"
         ids = [h.repo_id for h in table(app).items]
         assert ids and all("synthetic-model-002" in i for i in ids)
+
+
+def capture_notes(app) -> list[str]:
+    """What the app tells the user in toasts (run_test does not show them)."""
+    said: list[str] = []
+    app.notify = lambda message, *args, **kwargs: said.append(str(message))
+    return said
+
+
+async def test_the_opened_model_is_listed_in_both_views_and_c_f_act_on_it(gw, big_hub):
+    ref = ModelRef("hub", search_id("tiny-bert-mlm"))
+    app = new_app(models=[ref], start=ref, gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert pane(app).view == "hub" and table(app).items == [OpenedRow(ref)]
+        table(app).focus()
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ModelCardScreen) and app.screen.ref == ref
+        await pilot.press("escape", "f")
+        await settle(pilot)
+        assert isinstance(app.screen, RepoFilesScreen) and app.screen.ref == ref
+        await pilot.press("escape", "v")
+        await settle(pilot)
+        assert pane(app).view == "local"
+        ids = [m.ref.id for m in table(app).items]
+        assert ref.id in ids and row_text(app, ids.index(ref.id)).startswith("▶")
+
+
+async def test_a_model_opened_from_the_hub_list_joins_the_local_view(gw, big_hub):
+    app = new_app(gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"tiny-gpt2")
+        await settle(pilot, delay=DEBOUNCE_S + 0.1)
+        await pilot.press("enter")  # the results are shown: enter opens the top one
+        await settle(pilot)
+        assert app.screen.opened.facts.ref.id == search_id("tiny-gpt2")
+        assert app.focused is table(app)  # out of the search box: single-letter keys act
+        await pilot.press("v")
+        assert search_id("tiny-gpt2") in [m.ref.id for m in table(app).items]
+
+
+async def test_c_and_f_with_nothing_highlighted_say_so(gw, big_hub):
+    app = new_app(gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = capture_notes(app)
+        await settle(pilot)
+        await pilot.press(*"no-such-model-anywhere")
+        await settle(pilot, delay=DEBOUNCE_S + 0.1)
+        assert table(app).items == []
+        table(app).focus()
+        await pilot.press("c", "f")
+        assert isinstance(app.screen, type(app.screen)) and not isinstance(
+            app.screen, ModelCardScreen | RepoFilesScreen
+        )
+        assert [s for s in said if s.startswith("No model highlighted")] == [
+            "No model highlighted to show the card of: / searches the Hub.",
+            "No model highlighted to show the files of: / searches the Hub.",
+        ]
+
+
+async def test_a_failed_search_says_why_instead_of_searching(gw, big_hub, monkeypatch):
+    from hfbrowse.core.errors import HFBrowseError
+    from hfbrowse.core.hub.search import SearchStream
+
+    def broken(self, size):
+        raise HFBrowseError("Hub search failed: 500 Internal Server Error")
+
+    monkeypatch.setattr(SearchStream, "next_batch", broken)
+    app = new_app(gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert table(app).items == []
+        assert "searching" not in table(app).empty_text
+        assert "500 Internal Server Error" in table(app).empty_text
+        assert "searching" not in status(app) and "500" in status(app)
+        monkeypatch.undo()  # the Hub answers again: enter in the search box retries
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        assert table(app).items and pane(app).error is None and app.screen.opened is None
+
+
+async def test_enter_in_the_search_box_opens_the_best_match(fixtures, big_hub):
+    """Local view: Enter opens the first model matching what was typed, and the keys go to
+    the list; ↓ only moves to the list."""
+    refs = [ModelRef("local", str(fixtures[n]), label="demo") for n in ("tiny-gpt2", "tiny-t5")]
+    app = new_app(models=refs, start=refs[0], gateway=HubGateway(endpoint=big_hub.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"t5", "down")
+        assert app.focused is table(app) and app.screen.opened.facts.ref == refs[0]
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        assert app.screen.opened.facts.ref == refs[1] and app.focused is table(app)
+
+
+async def test_long_hub_ids_keep_the_model_name(fixtures, gw, big_hub):
+    """Beside an opened model the list is 28 columns: ``org12/synthetic-model-00012`` keeps
+    its name and gives up its owner."""
+    ref = ModelRef("local", str(fixtures["tiny-gpt2"]))
+    app = new_app(models=[ref], start=ref, gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane(app).action_toggle_view()  # the Hub results
+        await settle(pilot)
+        lines = [table(app).render_line(y).text for y in range(2, 8)]
+        named = [line for line in lines if "synthetic-model-" in line]
+        assert named and all("…/synthetic-model-" in line for line in named), lines
+
+
+async def test_files_of_unknown_size_are_not_zero_bytes(gw, big_hub, monkeypatch):
+    from hfbrowse.core.hub.files import RepoFile, RepoFiles
+
+    ref = ModelRef("hub", search_id("tiny-gpt2"))
+    listing = RepoFiles(
+        ref,
+        (
+            RepoFile("config.json", None, False, True),
+            RepoFile("model.safetensors", None, True, False),
+        ),
+        "hub",
+    )
+    monkeypatch.setattr(RepoFilesScreen, "fetch", lambda self: listing)
+    app = new_app(models=[ref], start=ref, gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table(app).focus()
+        await pilot.press("f")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#files-status").render())
+        assert "0 B" not in shown
+        assert shown.startswith("2 files · size unknown · cached 1 (size unknown)")
+        sizes = [str(app.screen.query_one("#files-table").get_row_at(i)[2]) for i in range(2)]
+        assert sizes == ["unknown", "unknown"]

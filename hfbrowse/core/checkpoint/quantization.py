@@ -21,6 +21,7 @@ from typing import Any
 
 from hfbrowse.core.checkpoint.safetensors import DTYPE_BYTES
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
+from hfbrowse.core.formatting import count_of
 
 ROLE_PLAIN = "plain"
 ROLE_PACKED = "packed"
@@ -93,7 +94,7 @@ class QuantizedCounts:
             return f"{self.scheme.label}: format not interpreted, counted as stored"
         parts = [self.scheme.label + ":"]
         if self.packed_tensors:
-            parts.append(f"{self.packed_tensors:,} packed tensors")
+            parts.append(count_of(self.packed_tensors, "packed tensor"))
         if self.aux_tensors:
             kinds = ", ".join(self.aux_kinds)
             parts.append(f"{'+ ' if self.packed_tensors else ''}{self.aux_tensors:,} aux ({kinds})")

@@ -2,12 +2,18 @@
 
 Rows come from safetensors headers (local files or ranged Hub reads) or, for repos that ship no
 safetensors, from the recommended head built on torch's meta device (see ``meta_tensors``).
+
+Rows are kept in one order, whatever the source: by name, with numbers compared as numbers
+(``layers.2`` before ``layers.10``). File order is no order at all for a sharded checkpoint
+(``save_pretrained`` fills shards by size, so layer 9 can sit after layer 19); the TUI, --print
+and --json all show the rows in this order (``natural_key``), and ``by_size`` is the one other.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +25,23 @@ INDEX_FILE = "model.safetensors.index.json"
 SINGLE_FILE = "model.safetensors"
 SOURCE_HEADERS = "safetensors headers"
 SOURCE_META = "from config — no checkpoint read"
+ORDER_NAME = "name"
+ORDER_SIZE = "size"
+_NUMBER = re.compile(r"(\d+)")
+_SHARD = re.compile(r"-(\d+)-of-(\d+)\.")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a tensor name: text parts as text, runs of digits as numbers."""
+    return tuple(
+        (1, int(part)) if part.isdigit() else (0, part) for part in _NUMBER.split(name) if part
+    )
+
+
+def shard_label(file: str) -> str:
+    """``model-00003-of-00030.safetensors`` → ``3/30``; other names as they are."""
+    found = _SHARD.search(file)
+    return f"{int(found[1])}/{int(found[2])}" if found else file
 
 
 @dataclass(frozen=True)
@@ -56,17 +79,28 @@ class TensorTable:
     def nbytes(self) -> int:
         return sum(t.nbytes for t in self.totals)
 
-    def filtered(self, text: str) -> tuple[TensorRow, ...]:
-        """Rows whose name contains ``text`` (case-insensitive); all rows for empty text."""
+    @property
+    def sharded(self) -> bool:
+        """The rows come from more than one file (the TUI then shows each row's shard)."""
+        return len(self.files) > 1
+
+    def filtered(self, text: str, order: str = ORDER_NAME) -> tuple[TensorRow, ...]:
+        """Rows whose name contains ``text`` (case-insensitive; all rows for empty text), in
+        the table's order or, with ``order=ORDER_SIZE``, largest first."""
         needle = text.strip().lower()
-        if not needle:
-            return self.rows
-        return tuple(r for r in self.rows if needle in r.name.lower())
+        rows = self.rows if not needle else tuple(r for r in self.rows if needle in r.name.lower())
+        return by_size(rows) if order == ORDER_SIZE else rows
+
+
+def by_size(rows: Iterable[TensorRow]) -> tuple[TensorRow, ...]:
+    """Largest first (bytes, then parameters); ties keep the name order."""
+    return tuple(sorted(rows, key=lambda r: (-r.nbytes, -r.parameters)))
 
 
 def make_table(rows: Iterable[TensorRow], source: str, files: Iterable[str]) -> TensorTable:
-    """Freeze rows into a table and compute the per-dtype totals (largest first)."""
-    rows = tuple(rows)
+    """Freeze rows into a table, in name order, and compute the per-dtype totals (largest
+    first)."""
+    rows = tuple(sorted(rows, key=lambda r: natural_key(r.name)))
     acc: dict[str, list[int]] = {}
     for row in rows:
         tot = acc.setdefault(row.dtype, [0, 0, 0])
@@ -81,7 +115,7 @@ def make_table(rows: Iterable[TensorRow], source: str, files: Iterable[str]) -> 
 
 
 def table_from_headers(headers: Iterable[SafetensorsHeader]) -> TensorTable:
-    """Rows in checkpoint order (file by file, tensors by offset)."""
+    """Every tensor of every file, in name order (``make_table``)."""
     headers = list(headers)
     rows = [
         TensorRow(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.console.errors import RunCancelled
-from hfbrowse.core.console.preflight import WeightFiles
+from hfbrowse.core.console.preflight import TOKENIZER_FILES, WeightFiles
 from hfbrowse.core.errors import HFBrowseError, OfflineError
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
@@ -28,19 +28,10 @@ REPORT_EVERY_S = 0.1
 SMALL_FILES = (
     "config.json",
     "generation_config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
+    *TOKENIZER_FILES,
     "special_tokens_map.json",
     "added_tokens.json",
     "chat_template.jinja",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "spiece.model",
-    "sentencepiece.bpe.model",
-    "tokenizer.model",
-    "source.spm",
-    "target.spm",
 )
 
 
@@ -60,13 +51,17 @@ def fetch_model(
     """The snapshot folder holding config, tokenizer files and every weight file of the run."""
     wanted = [name for name in SMALL_FILES if name in siblings or name == "config.json"]
     wanted += [name for name in checkpoint.files if name not in wanted]
+    index = next((f for f in checkpoint.files if f.endswith(".index.json")), None)
     fetched: dict[str, Path] = {}
     for name in wanted:
-        fetched[name] = _fetch(ref, gateway, revision, name, progress, cancel, len(fetched) + 1)
-    index = next((f for f in checkpoint.files if f.endswith(".index.json")), None)
+        number = (len(fetched) + 1, len(wanted), index is not None)
+        fetched[name] = _fetch(ref, gateway, revision, name, progress, cancel, number)
     if index is not None:
-        for shard in _shards(fetched[index]):
-            fetched[shard] = _fetch(ref, gateway, revision, shard, progress, cancel, len(fetched))
+        shards = _shards(fetched[index])
+        total = len(wanted) + len(shards)
+        for shard in shards:
+            number = (len(fetched) + 1, total, False)
+            fetched[shard] = _fetch(ref, gateway, revision, shard, progress, cancel, number)
     return fetched["config.json"].parent
 
 
@@ -85,13 +80,16 @@ def _fetch(
     filename: str,
     progress: ProgressFn,
     cancel: threading.Event,
-    number: int,
+    number: tuple[int, int, bool],
 ) -> Path:
+    """One file; ``number`` is (this file, files known so far, more to come: the shards an
+    index names are counted once it is read)."""
     from huggingface_hub import hf_hub_download
 
     if cancel.is_set():
         raise DownloadCancelled("stopped: download cancelled")
-    label = f"{filename} (file {number})"
+    index, total, more = number
+    label = f"{index}/{total}{'+' if more else ''} files: {filename}"
     try:
         return Path(
             hf_hub_download(

@@ -1,4 +1,5 @@
-"""Checks before a single weight byte is read: remote code, checkpoint format, memory.
+"""Checks before a single weight byte is read: remote code, a tokenizer, checkpoint format,
+memory.
 
 A refusal raises ``RunRefused``; anything the user may accept comes back as a ``Confirmation``
 (the TUI asks in a modal, the CLI needs ``--yes``). Only the GPU free-memory query touches torch.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from hfbrowse.core.checkpoint.safetensors import DTYPE_BYTES
 from hfbrowse.core.checkpoint.tensors import TensorTable
-from hfbrowse.core.console.errors import RunRefused
+from hfbrowse.core.console.errors import RunError, RunRefused
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.model import ModelFacts
 
@@ -23,6 +24,20 @@ MEMORY_OVERHEAD = 1.2
 _FLOAT_DTYPES = {"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2"}
 _DTYPE_SIZES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 _BIN = re.compile(r"^pytorch_model(-\d+-of-\d+)?\.bin(\.index\.json)?$")
+# Files a tokenizer is built from (any one of them will do: a fast tokenizer.json, a
+# sentencepiece model, a WordPiece/BPE vocabulary, or tokenizer_config.json naming the class).
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "tokenizer.model",
+    "source.spm",
+    "target.spm",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,21 @@ def refuse_remote_code(facts: ModelFacts, trust_remote_code: bool) -> None:
         f"{facts.ref.display} ships its own Python code{shipped} via auto_map; hfbrowse never runs"
         " a repository's code unless started with --trust-remote-code, which would let"
         " transformers import and execute those files."
+    )
+
+
+def require_tokenizer(facts: ModelFacts, files: list[str] | tuple[str, ...]) -> None:
+    """Refuse before anything is loaded when the model ships no tokenizer files: the weights
+    would load (seconds to minutes) and the run then fail inside transformers with an empty
+    tokenizer. An empty list means the files are unknown (not listed): nothing is said."""
+    top = {f for f in files if "/" not in f}
+    if not top or top.intersection(TOKENIZER_FILES):
+        return
+    where = "in this folder" if facts.ref.is_local else f"in {facts.ref.display}"
+    raise RunError(
+        f"no tokenizer {where}: it has config.json and weights but none of tokenizer.json,"
+        " tokenizer_config.json, vocab.txt, spiece.model, … — the console needs one to turn"
+        " text into tokens (copy the base model's tokenizer files next to config.json)"
     )
 
 

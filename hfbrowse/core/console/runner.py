@@ -28,6 +28,7 @@ from hfbrowse.core.console.preflight import (
     confirmations,
     local_files,
     refuse_remote_code,
+    require_tokenizer,
     weight_files_of,
 )
 from hfbrowse.core.console.results import RunResult, Timing
@@ -51,6 +52,15 @@ from hfbrowse.core.model import ModelFacts, load_checkpoint
 from hfbrowse.core.torch_check import require_torch
 
 ProgressFn = Callable[[str, int | None, int | None], None]  # label, done, total (None: unknown)
+
+# The phases of a run, reported through ``RunHooks.progress`` as the label's first words, in
+# this order (each only when it happens): the console shows the current one with the time
+# since Enter, so a first run is never a silent wait.
+PHASE_CHECKING = "checking the model's files"
+PHASE_IMPORTING = "importing torch"
+PHASE_DOWNLOADING = "downloading"  # "downloading 2/5 files: vocab.json" + bytes done/total
+PHASE_LOADING = "loading"  # "loading tiny-gpt2 (AutoModelForCausalLM) on cpu"
+PHASE_RUNNING = "running"  # "running AutoModelForSeq2SeqLM: beam search, 4 beams"
 
 
 class NeedsConfirmation(RunError):
@@ -128,8 +138,16 @@ def run(
     require_text(request.text)
     runnable_head(facts, request.head, request.trust_remote_code)
     dtype = normalise_dtype(request.dtype)
-    require_torch("the console")  # before any download: without torch nothing could run
     ref = facts.ref
+    files: list[str] | None = None
+    held = session.loaded
+    if held is None or (held.key.model, held.key.revision) != (ref.id, ref.revision):
+        _report(hooks, PHASE_CHECKING, None, None)
+        files = _repo_files(facts, gateway)
+        require_tokenizer(facts, files)  # a model that cannot run says so before anything else
+    require_torch("the console")  # before any download: without torch nothing could run
+    if "torch" not in sys.modules:
+        _report(hooks, PHASE_IMPORTING, None, None)
     with gc_paused(when="torch" not in sys.modules):
         device = resolve_device(request.device)  # the first call imports torch
     key = LoadKey(
@@ -146,10 +164,13 @@ def run(
     fresh = loaded is None
     if loaded is None:
         with gc_paused():
-            loaded = _load(key, request, facts, session, gateway, table, hooks)
+            loaded = _load(key, request, facts, session, gateway, table, hooks, files)
     notices: list[str] = []
     if fresh and (split := split_notice(loaded.device_map)):
         notices.append(split)
+    if (random := loaded.random_notice()) is not None:
+        notices.append(random)
+    _report(hooks, running_label(loaded, request), None, None)
     started = time.perf_counter()
     output, body = _run_head(loaded, request, hooks, notices)
     run_s = time.perf_counter() - started
@@ -188,8 +209,9 @@ def _load(
     gateway: HubGateway,
     table: TensorTable | None,
     hooks: RunHooks,
+    files: list[str] | None = None,
 ) -> LoadedModel:
-    files = _repo_files(facts, gateway)
+    files = files if files is not None else _repo_files(facts, gateway)
     checkpoint = weight_files_of(files)
     if checkpoint is None:
         raise RunError(
@@ -217,16 +239,31 @@ def _load(
             facts.hub.sha if facts.hub else None,
             tuple(files),
             checkpoint,
-            lambda label, done, total: _report(hooks, f"downloading {label}", done, total),
+            lambda label, done, total: _report(hooks, f"{PHASE_DOWNLOADING} {label}", done, total),
             hooks.cancel,
         )
     if hooks.cancel.is_set():
         raise RunCancelled("stopped before loading the model")
-    _report(hooks, f"loading {facts.ref.display} ({key.head}) on {key.device}", None, None)
+    also = "" if "transformers" in sys.modules else ", importing transformers first"
+    where = f"{facts.ref.display} ({key.head}) on {key.device}{also}"
+    _report(hooks, f"{PHASE_LOADING} {where}", None, None)
     loaded = session.load(key, folder, checkpoint)
     if hooks.cancel.is_set():
         raise RunCancelled("stopped: the model is loaded, the run did not start")
     return loaded
+
+
+def running_label(loaded: LoadedModel, request: RunRequest) -> str:
+    """``running AutoModelForSeq2SeqLM: beam search, 4 beams`` (how a generation runs)."""
+    label = f"{PHASE_RUNNING} {request.head}"
+    if not head_spec(request.head).generates:
+        return label
+    settings = settings_for(loaded, request.overrides)
+    if settings.num_beams > 1:
+        how = f"beam search, {settings.num_beams} beams"
+    else:
+        how = "sampling" if settings.do_sample else "greedy"
+    return f"{label}: {how}, up to {settings.max_new_tokens} new tokens"
 
 
 def _report(hooks: RunHooks, label: str, done: int | None, total: int | None) -> None:

@@ -136,10 +136,34 @@ class LoadedModel:
     dtype: str  # the dtype the weights ended up in, e.g. "float32"
     generation_config: dict[str, Any] = field(default_factory=dict)
     device_map: dict[str, Any] | None = None  # where a dispatched model's modules went
+    # What from_pretrained initialised at random (missing from the checkpoint, or there with
+    # another shape): this head's outputs mean nothing until it is trained.
+    random_tensors: tuple[str, ...] = ()
 
     @property
     def model_class(self) -> str:
         return type(self.model).__name__
+
+    def random_notice(self) -> str | None:
+        """One line for the console when part of the head is random, else None.
+
+        The features head (AutoModel) shows ``last_hidden_state``, never the pooler: a random
+        pooler (a BERT saved without one) changes nothing it shows, so it is not reported.
+        """
+        names = self.random_tensors
+        if self.key.head == "AutoModel":
+            names = tuple(n for n in names if "pooler." not in n)
+        if not names:
+            return None
+        from hfbrowse.core.heads.compat_results import key_patterns
+
+        n = len(names)
+        which = ", ".join(key_patterns(names))
+        noun = "tensor" if n == 1 else "tensors"
+        return (
+            f"{n} {noun} newly initialised (random): {which} — outputs are not meaningful"
+            " (this checkpoint was not trained for this head)"
+        )
 
     @property
     def device(self) -> str:
@@ -191,7 +215,7 @@ class ModelSession:
             self.unload()
             started = time.perf_counter()
             tokenizer = _load_tokenizer(folder, key.trust_remote_code)
-            model = _load_model(key, folder, checkpoint)
+            model, random_tensors = _load_model(key, folder, checkpoint)
             loaded = LoadedModel(
                 key=key,
                 model=model,
@@ -202,6 +226,7 @@ class ModelSession:
                 dtype=str(getattr(model, "dtype", "")).removeprefix("torch."),
                 generation_config=_generation_dict(model),
                 device_map=_device_map_of(model) if key.device_map else None,
+                random_tensors=random_tensors,
             )
             self._loaded = loaded
             return loaded
@@ -231,7 +256,9 @@ def _load_tokenizer(folder: Path, trust_remote_code: bool) -> Any:
         raise RunError(f"cannot load a tokenizer from {folder.name}: {one_line(exc)}") from None
 
 
-def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> Any:
+def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[Any, tuple[str, ...]]:
+    """The model on its device, and the names of the tensors it initialised at random
+    (transformers' own loading info: missing keys and shape mismatches)."""
     import torch
 
     from hfbrowse.core.heads.meta_model import import_transformers
@@ -247,7 +274,7 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> Any:
     if key.dtype != "auto":
         kwargs["dtype"] = getattr(torch, key.dtype)
     try:
-        model = auto_class.from_pretrained(str(folder), **kwargs)
+        model, info = auto_class.from_pretrained(str(folder), output_loading_info=True, **kwargs)
     except torch.OutOfMemoryError:
         raise RunError(f"out of memory loading the model on {key.device}") from None
     except MemoryError:
@@ -256,7 +283,7 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> Any:
         raise RunError(f"{key.head} could not load {folder.name}: {one_line(exc)}") from None
     if placement is not None:  # accelerate placed (and hooked) every module: no .to()
         model.eval()
-        return model
+        return model, random_tensor_names(info)
     try:
         model.to(key.device)
     except torch.OutOfMemoryError:
@@ -264,7 +291,18 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> Any:
         gc.collect()
         raise RunError(f"out of memory moving the model to {key.device}") from None
     model.eval()
-    return model
+    return model, random_tensor_names(info)
+
+
+def random_tensor_names(info: Any) -> tuple[str, ...]:
+    """Missing and shape-mismatched keys from ``output_loading_info``, in their order."""
+    if not isinstance(info, dict):
+        return ()
+    names = [str(k) for k in info.get("missing_keys") or ()]
+    for entry in info.get("mismatched_keys") or ():
+        name = entry[0] if isinstance(entry, tuple | list) and entry else entry
+        names.append(str(name))
+    return tuple(dict.fromkeys(names))
 
 
 def _device_map_of(model: Any) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from hfbrowse.core.checkpoint.quantization import (
 )
 from hfbrowse.core.checkpoint.tensors import SOURCE_HEADERS, TensorTable
 from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.formatting import count_of
 from hfbrowse.core.heads.compat_results import (
     STATUS_CLEAN,
     STATUS_ERROR,
@@ -86,8 +87,9 @@ def checkpoint_view(
             rows.append((row.name, row.shape, row.dtype, 0))
     assert counts.scheme is not None
     basis = (
-        f"logical view of a {counts.scheme.label} checkpoint: {counts.packed_tensors:,} packed"
-        f" tensors unpacked, {counts.aux_tensors:,} quantisation tensors set aside"
+        f"logical view of a {counts.scheme.label} checkpoint:"
+        f" {count_of(counts.packed_tensors, 'packed tensor')} unpacked,"
+        f" {count_of(counts.aux_tensors, 'quantisation tensor')} set aside"
     )
     return rows, basis, counts
 

@@ -44,7 +44,12 @@ class AnalysisPane(Vertical):
     #compat-table { height: auto; max-height: 8; }
     #compat-detail-scroll { height: 1fr; padding: 0 1; }
     #memory-knobs { height: 1; padding: 0 1; }
-    #memory-knobs Input { border: none; height: 1; width: 12; padding: 0 1; }
+    #memory-knobs Input {
+        border: none; height: 1; width: 11; padding: 0 1; background: $boost;
+        text-style: underline;
+    }
+    #memory-knobs Input:focus { background: $accent 40%; }
+    #memory-knobs .memory-hint { color: $text-muted; }
     #memory-table { height: auto; max-height: 7; }
     #memory-notes-scroll { height: 1fr; padding: 0 1; }
     """
@@ -135,7 +140,8 @@ class AnalysisPane(Vertical):
         self.border_title = self.TITLES[view]
         self.display = True
         self._refresh()
-        target = "#compat-table" if view == self.COMPAT else "#memory-table"
+        # Memory opens on the context field: the number to type (letters still act).
+        target = "#compat-table" if view == self.COMPAT else "#memory-context"
         self.call_after_refresh(self.query_one(target).focus)
 
     def _refresh(self) -> None:

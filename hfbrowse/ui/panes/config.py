@@ -26,7 +26,7 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts
 from hfbrowse.render.config import describe, mark, node_label
-from hfbrowse.render.header import HeaderFacts, header_line
+from hfbrowse.render.header import HeaderFacts, header_line, pinned_head
 from hfbrowse.ui.opened_model import OpenedModel
 
 if TYPE_CHECKING:
@@ -87,7 +87,13 @@ class ConfigPane(Vertical, can_focus=False):
         if facts is not self.facts:
             self._draw_tree(facts)
         parameters = opened.checkpoint.parameters if opened.checkpoint else None
-        self._header(header_line(HeaderFacts.of(facts, parameters)))
+        line = header_line(HeaderFacts.of(facts, parameters))
+        header = self.query_one("#model-header", Static)
+        header.set_class(opened.head_pin is not None, "-pinned")
+        if opened.head is not None and opened.head_pin is not None:
+            pin = pinned_head(opened.head, opened.head_pin, facts.heads.recommended)
+            line = Text.assemble(line, "\n", pin)
+        self._header(line)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.facts = None

@@ -10,6 +10,7 @@ commands (``/set``, ``/snippet``, …), never sent to the model.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from hfbrowse.core.console.settings import (
@@ -28,6 +30,7 @@ from hfbrowse.core.console.settings import (
     read_generation_config,
 )
 from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.ui.opened_model import OpenedModel
@@ -59,6 +62,7 @@ def _render():
 
 
 MAX_ENTRIES = 60
+PHASE_TICK_S = 0.25  # the phase line's elapsed time is redrawn this often while a run works
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
 
 
@@ -94,6 +98,11 @@ class ConsolePane(Vertical, can_focus=False):
         self._run_chat = False  # the run is a chat turn (streamed as a reply, not a continuation)
         self._stream_lines = 0
         self._auto_ran = False
+        self._title: str | None = None  # console_title of the shown model and head
+        self._phase = ""  # what the run is doing now (the runner's phase label)
+        self._phase_bytes: tuple[int | None, int | None] = (None, None)
+        self._run_started = 0.0
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
@@ -135,14 +144,16 @@ class ConsolePane(Vertical, can_focus=False):
         self._state.has_template = has_chat_template(folder)
 
     def _retitle(self) -> None:
-        """``console — HEAD · where runs go`` (cpu, an endpoint, a provider)."""
+        """``console — HEAD (a pin, when pinned) · where runs go`` (cpu, an endpoint, a
+        provider)."""
         if self.head is None:
             self.border_title = "console"
             return
         where = self._state.backends.words() if self._state is not None else None
         if where is None and self.options.backend.remote:
             where = self.options.backend.label()
-        self.border_title = f"console — {self.head}" + (f" · {where}" if where else "")
+        title = self._title or f"console — {self.head}"
+        self.border_title = title + (f" · {where}" if where else "")
 
     @property
     def busy(self) -> bool:
@@ -160,6 +171,7 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self.facts = opened.facts
         self.head = opened.head if opened.facts else None
+        self._title = console_title(opened) if self.head else None
         self._sync_state()
         self._retitle()
         self.draw_settings()
@@ -320,7 +332,42 @@ class ConsolePane(Vertical, can_focus=False):
         self.run_id += 1
         self.state.busy = True
         self._cancel = threading.Event()
+        self._start_phases()
         self._run_worker(self.run_id, request, facts, self.table, self._cancel)
+
+    # -- the phase line ----------------------------------------------------------------------
+    def _start_phases(self) -> None:
+        """From Enter on, one line says what the run is doing and for how long (a first run
+        imports torch and loads for seconds before anything else shows)."""
+        self._run_started = time.monotonic()
+        self._set_phase("starting", None, None)
+        if self._ticker is None:
+            self._ticker = self.set_interval(PHASE_TICK_S, self._draw_phase)
+        else:
+            self._ticker.resume()
+
+    def _set_phase(self, label: str, done: int | None, total: int | None) -> None:
+        self._phase = label
+        self._phase_bytes = (done, total)
+        self.query_one("#console-progress", Horizontal).add_class("-active")
+        bar = self.query_one("#console-progress-bar", ProgressBar)
+        bar.display = bool(total)
+        if total:
+            bar.update(total=total, progress=done or 0)
+        self._draw_phase()
+
+    def _draw_phase(self) -> None:
+        row = self.query_one("#console-progress", Horizontal)
+        if not row.has_class("-active") or self._cancel is None:
+            return
+        if self._cancel.is_set():
+            text = "stopping …"
+        else:
+            done, total = self._phase_bytes
+            size = f" · {human_bytes(done or 0)} of {human_bytes(total)}" if total else ""
+            elapsed = time.monotonic() - self._run_started
+            text = f"{self._phase}{size} · {elapsed:.1f} s  (escape cancels)"
+        self.query_one("#console-progress-label", Label).update(text)
 
     @work(thread=True, exclusive=True, group="console", exit_on_error=False)
     def _run_worker(
@@ -360,16 +407,8 @@ class ConsolePane(Vertical, can_focus=False):
     # -- worker messages -----------------------------------------------------------------------
     @on(RunProgress)
     def _progress(self, msg: RunProgress) -> None:
-        if msg.run_id != self.run_id:
-            return
-        row = self.query_one("#console-progress", Horizontal)
-        row.add_class("-active")
-        self.query_one("#console-progress-label", Label).update(f"{msg.label}  (escape cancels)")
-        bar = self.query_one("#console-progress-bar", ProgressBar)
-        if msg.total:
-            bar.update(total=msg.total, progress=msg.done or 0)
-        else:
-            bar.update(total=None)
+        if msg.run_id == self.run_id and self.busy:
+            self._set_phase(msg.label, msg.done, msg.total)
 
     @on(RunStreamed)
     def _streamed(self, msg: RunStreamed) -> None:
@@ -433,6 +472,8 @@ class ConsolePane(Vertical, can_focus=False):
     def _done(self) -> None:
         self.state.busy = False
         self._cancel = None
+        if self._ticker is not None:
+            self._ticker.pause()
         self._hide_progress()
 
     def _hide_progress(self) -> None:
@@ -476,7 +517,7 @@ class ConsolePane(Vertical, can_focus=False):
             return False
         if not self._cancel.is_set():
             self._cancel.set()
-            self.query_one("#console-progress-label", Label).update("stopping …")
+            self._draw_phase()  # "stopping …"
         return True
 
     def copy_snippet(self) -> None:
@@ -487,3 +528,17 @@ class ConsolePane(Vertical, can_focus=False):
         self.app.copy_to_clipboard(self.last_result.snippet)
         lines = self.last_result.snippet.count("\n")
         self.app.notify(f"Copied the snippet ({lines} lines) to the clipboard; /snippet shows it.")
+
+
+def console_title(opened: OpenedModel) -> str:
+    """``console — AutoModelForQuestionAnswering (pinned by --head; recommended:
+    AutoModelForMaskedLM)``: the console runs the shown head, and says so when it is not the
+    recommended one."""
+    from hfbrowse.render.header import PIN_REASONS
+
+    title = f"console — {opened.head}"
+    if opened.head_pin is not None and opened.facts is not None:
+        why = PIN_REASONS.get(opened.head_pin, opened.head_pin)
+        recommended = opened.facts.heads.recommended or "none"
+        title += f" ({why}; recommended: {recommended})"
+    return title

@@ -37,11 +37,13 @@ from hfbrowse.ui import keys
 from hfbrowse.ui.widgets.model_rows import (
     HUB_COLUMNS,
     LOCAL_COLUMNS,
+    OpenedRow,
     hub_cells,
     hub_status,
     local_cells,
     local_status,
     no_match,
+    opened_cells,
     restricted_hint,
 )
 from hfbrowse.ui.widgets.model_table import ModelTable
@@ -96,6 +98,7 @@ class ModelsPane(Vertical, can_focus=False):
         self.view = "hub"
         self.search_query = search or SearchQuery()
         self.hits: list[ModelHit] = []
+        self._hub_items: list[ModelHit | OpenedRow] = self.hits  # what the Hub view lists
         self.stream: SearchStream | None = None
         self.token = 0
         self.started = False  # a Hub search ran (or runs) in this session
@@ -164,14 +167,16 @@ class ModelsPane(Vertical, can_focus=False):
             self._status()
 
     def mark_opened(self, ref: ModelRef) -> None:
-        """Called by the screen when it opens ``ref``: mark it, and list it locally."""
+        """Called by the screen when it opens ``ref``: mark it, and list it in both views."""
         self.opened = ref
         if ref not in self.given:
             self.given.insert(0, ref)
+        if not any(m.ref.id == ref.id for m in self.local):  # listed now; the scan sizes it
+            self.local = (*local_models([ref], (), sized=False), *self.local)
         self._cache_stale = True  # opening a Hub model caches its small files
         if ref.is_local or self.view == "local":
             self._scan_local()
-        self.table.redraw()
+        self._show(keep_cursor=True)  # Hub view: first, unless the results hold it
 
     def on_descendant_focus(self) -> None:
         if self._cache_stale:  # coming back to the list: show what opening models cached
@@ -232,10 +237,11 @@ class ModelsPane(Vertical, can_focus=False):
             if self.view == "hub":
                 self._show()
         elif msg.stream is self.stream:
-            if self.table.items is self.hits:
-                self.table.append(msg.hits)
-            else:
+            shown = self.table.items is self._hub_items
+            if self._hub_items is not self.hits or not shown:
                 self.hits.extend(msg.hits)
+            if shown:
+                self.table.append(msg.hits)  # extends what the table lists, in place
         self._status()
 
     @on(_Failed)
@@ -247,7 +253,8 @@ class ModelsPane(Vertical, can_focus=False):
             self._went_offline(str(msg.error))
             return
         self.error = str(msg.error)
-        self._status()
+        if self.view == "hub":
+            self._show(keep_cursor=True)  # the empty list says what failed, not "searching"
         self.notify(self.error, severity="error", title="search")
 
     def _went_offline(self, reason: str | None) -> None:
@@ -285,9 +292,21 @@ class ModelsPane(Vertical, can_focus=False):
 
     @on(Input.Submitted, "#models-filter")
     def _submitted(self) -> None:
-        if self.view == "hub" and (self._debounce is not None or not self.started):
-            self.start_search()  # now, rather than after the pause; enter alone lists the top
-        self.action_focus_list()
+        """Enter opens the highlighted model — the best match of what was typed — once the
+        list shows the results for it; typed faster than the search (or after a failed one),
+        Enter runs the search at once and moves to the list instead, so nothing unseen opens.
+        ↓ moves to the list."""
+        if self.view == "hub" and (
+            self._debounce is not None or not self.started or self.searching or self.error
+        ):
+            if not self.searching or self._debounce is not None:
+                self.start_search()  # now, not after the pause; alone: the top ones; or again
+            self.action_focus_list()
+            return
+        ref = self._current_ref()
+        self.action_focus_list()  # single-letter keys act again once the model is open
+        if ref is not None:
+            self.post_message(self.OpenRequested(ref))
 
     def action_focus_list(self) -> None:
         self.table.focus()
@@ -317,24 +336,27 @@ class ModelsPane(Vertical, can_focus=False):
 
     def _current_ref(self) -> ModelRef | None:
         item = self.table.current
-        if isinstance(item, ModelHit):
-            return item.ref
-        if isinstance(item, LocalModel):
+        if isinstance(item, ModelHit | LocalModel | OpenedRow):
             return item.ref
         return None
+
+    def _highlighted_or_say(self, what: str) -> ModelRef | None:
+        ref = self._current_ref()
+        if ref is None:
+            hint = "/ searches the Hub" if self.view == "hub" else "v shows the Hub results"
+            self.notify(f"No model highlighted to show {what} of: {hint}.")
+        return ref
 
     def action_card(self) -> None:
         from hfbrowse.ui.screens.card import ModelCardScreen
 
-        ref = self._current_ref()
-        if ref is not None:
+        if (ref := self._highlighted_or_say("the card")) is not None:
             self.app.push_screen(ModelCardScreen(ref, self.gateway))
 
     def action_files(self) -> None:
         from hfbrowse.ui.screens.files import RepoFilesScreen
 
-        ref = self._current_ref()
-        if ref is not None:
+        if (ref := self._highlighted_or_say("the files")) is not None:
             self.app.push_screen(RepoFilesScreen(ref, self.gateway))
 
     @on(ModelTable.Selected, "#model-list")
@@ -361,16 +383,35 @@ class ModelsPane(Vertical, can_focus=False):
     def _local_cells(self, model: LocalModel):
         return local_cells(model, self._is_opened(model.ref))
 
+    def _row_cells(self, item: ModelHit | OpenedRow):
+        if isinstance(item, OpenedRow):
+            return opened_cells(item, item.ref.id in self.cached_ids)
+        return self._hub_cells(item)
+
+    def _hub_rows(self) -> list[ModelHit | OpenedRow]:
+        """The results, after the opened model when they do not hold it and it matches the
+        typed text (as the local view filters)."""
+        opened = self.opened
+        if opened is None or any(h.repo_id == opened.id for h in self.hits):
+            return self.hits  # type: ignore[return-value]
+        words = self.search_query.text.lower().split()
+        if not all(w in opened.display_name.lower() for w in words):
+            return self.hits  # type: ignore[return-value]
+        return [OpenedRow(opened), *self.hits]
+
     def _show(self, keep_cursor: bool = False) -> None:
         table = self.table
         if self.view == "hub":
             if self.searching:
                 empty = "searching the Hub …"
+            elif self.error:
+                empty = f"✗ {self.error}"
             elif not self.started:
                 empty = "Type to search the Hub (enter: most downloaded) · v: local models"
             else:
                 empty = no_match(self.search_query)
-            table.set_rows(HUB_COLUMNS, self.hits, self._hub_cells, empty, keep_cursor)
+            self._hub_items = self._hub_rows()
+            table.set_rows(HUB_COLUMNS, self._hub_items, self._row_cells, empty, keep_cursor)
         else:
             text = self.query_one("#models-filter", Input).value
             self.shown_local = list(filter_local(self.local, text))

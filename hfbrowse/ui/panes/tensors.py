@@ -1,50 +1,58 @@
 """Centre-bottom pane: the tensor table (filter, per-dtype totals, quantisation line), the module
-tree (``g``) and the ``__init__`` line that creates the highlighted tensor's module."""
+tree (``g``) and the ``__init__`` line that creates the highlighted tensor's module.
+
+The columns follow the pane's width (``widgets.tensor_columns``): shape, dtype and parameters
+stay visible and long names are shortened, the full name then shown under the table; ``s``
+orders the rows by size (largest first) and back by name.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static, Tree
 
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
-from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
-from hfbrowse.core.formatting import human_bytes, human_count, shape_text
+from hfbrowse.core.checkpoint.tensors import ORDER_NAME, ORDER_SIZE, TensorRow, TensorTable
+from hfbrowse.core.formatting import count_of, human_bytes, human_count
+from hfbrowse.ui import keys
 from hfbrowse.ui.opened_model import OpenedModel
+from hfbrowse.ui.widgets.tensor_columns import TensorLayout, fit_columns
 from hfbrowse.ui.widgets.tensor_origin import TensorOrigin, quant_text
 
 if TYPE_CHECKING:
     from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView
 
 FILTER_DEBOUNCE_S = 0.15
-NAME_WIDTH_CAP = 96  # longer tensor names are cut; zoom (z) and the filter still find them
+MODELS_WIDTH = 28  # app.tcss: #models, beside the centre on a wide screen
+CENTRE_SHARE = 3 / 5  # app.tcss: #centre 3fr, #source 2fr
 
 
 class TensorPane(Vertical, can_focus=False):
     """Rows come from safetensors headers (or the meta device, labelled as such)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.TENSORS)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.table_data: TensorTable | None = None
         self.counts: QuantizedCounts | None = None
+        self.order = ORDER_NAME
+        self.layout_: TensorLayout | None = None
+        self.shown_rows: tuple[TensorRow, ...] = ()  # the rows in the table, in its order
         self._filter_timer: Timer | None = None
         self._head_class: tuple[str | None, str | None] = (None, None)
         self._message: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
-        table: DataTable = DataTable(id="tensor-table", zebra_stripes=True, cursor_type="row")
-        table.add_column("name", key="name")
-        table.add_column("shape", key="shape")
-        table.add_column("dtype", key="dtype")
-        table.add_column("params", key="params")
-        table.add_column("bytes", key="bytes")
-        yield table
+        yield DataTable(id="tensor-table", zebra_stripes=True, cursor_type="row", cell_padding=0)
         yield TensorOrigin(id="tensor-origin")  # the module tree (g) mounts above it when asked
         yield Static("", id="tensor-totals")
         yield Static("", id="tensor-quant")
@@ -81,10 +89,14 @@ class TensorPane(Vertical, can_focus=False):
         self._message = (text, error)
         self.table_data = None
         self.counts = None
+        self.shown_rows = ()
         self.query_one(DataTable).clear()
         self.border_title = "tensors"
+        self.border_subtitle = ""
         style = "bold red" if error else "dim"
-        self.query_one("#tensor-totals", Static).update(Text(text, style=style))
+        totals = self.query_one("#tensor-totals", Static)
+        totals.update(Text(text, style=style))
+        totals.display = True
         self._set_quant(None)
         if (tree := self._tree()) is not None:
             tree.built_for = None
@@ -95,21 +107,13 @@ class TensorPane(Vertical, can_focus=False):
         self._message = None
         self.table_data = table
         self.counts = counts
-        self.border_title = f"tensors — {len(table.rows):,} · {table.source}"
-        self._fill(table.filtered(self.query_one(Input).value))
-        totals = Text()
-        if notice:
-            totals.append(notice + "\n", style="yellow")
-        for t in table.totals:
-            totals.append(f"{t.dtype}", style="bold")
-            noun = "tensor" if t.tensors == 1 else "tensors"
-            totals.append(
-                f" {t.tensors:,} {noun} · {human_count(t.parameters)} params"
-                f" · {human_bytes(t.nbytes)}   "
-            )
-        totals.append("total ", style="bold")
-        totals.append(f"{human_count(table.parameters)} params · {human_bytes(table.nbytes)}")
-        self.query_one("#tensor-totals", Static).update(totals)
+        self.layout_ = None  # another table: its own column widths
+        self._apply_filter()
+        self.border_subtitle = total_line(table)
+        totals = self.query_one("#tensor-totals", Static)
+        lines = dtype_lines(table, notice)
+        totals.update(lines)
+        totals.display = bool(lines.plain)
         self._set_quant(counts)
         if (tree := self._tree()) is not None:
             tree.built_for = None
@@ -121,27 +125,72 @@ class TensorPane(Vertical, can_focus=False):
         quant.update(quant_text(counts))
         quant.display = bool(counts and counts.scheme)
 
+    # -- the table ------------------------------------------------------------------------
+    def _table_width(self) -> int:
+        """Cells the table's rows may use. Before the first layout (a prefetched model drawn
+        in the very first frame) the pane has no size yet: what the stylesheet will give it is
+        estimated, so the first frame is already laid out; ``on_resize`` corrects it."""
+        table = self.query_one(DataTable)
+        width = table.scrollable_content_region.width
+        if width > 0:
+            return width
+        screen = self.app.size.width
+        beside = MODELS_WIDTH if screen >= 110 and self.screen.has_class("-wide") else 0
+        return int((screen - beside) * CENTRE_SHARE) - 4  # borders and the scrollbar
+
+    def _layout(self) -> TensorLayout | None:
+        if self.table_data is None:
+            return None
+        return fit_columns(self.table_data.rows, self._table_width(), self.table_data.sharded)
+
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
-        widget.clear()
-        cells = [
-            (
-                r.name,
-                shape_text(r.shape),
-                r.dtype,
-                Text(f"{r.parameters:,}", justify="right"),
-                Text(human_bytes(r.nbytes), justify="right"),
-            )
-            for r in rows
-        ]
+        layout = self._layout()
+        if layout is None:
+            return
+        if self.layout_ is None or layout.keys != self.layout_.keys:
+            widget.clear(columns=True)
+            for col in layout.columns:
+                title = Text(col.title if col.key == "name" else f" {col.title}", style="bold")
+                title.justify = col.justify
+                widget.add_column(title, key=col.key)
+        else:
+            widget.clear()
+        self.layout_ = layout
         # Column widths set here, from the data, rather than measured by DataTable when it
         # next goes idle: the table is right on the very frame the rows arrive.
-        for index, column in enumerate(widget.ordered_columns):
-            widest = max((len(str(row[index])) for row in cells), default=0)
+        for col, column in zip(layout.columns, widget.ordered_columns, strict=True):
             column.auto_width = False
-            column.width = max(len(column.label), min(widest, NAME_WIDTH_CAP))
-        widget.add_rows(cells)
+            column.width = col.width
+        self.shown_rows = rows
+        widget.add_rows([layout.cells(r) for r in rows])
         widget.refresh()
+        origin = self.query_one(TensorOrigin)
+        hidden_shard = self.table_data is not None and self.table_data.sharded
+        hidden_shard = hidden_shard and "shard" not in layout.keys
+        origin.show_name = layout.shortened or hidden_shard
+        if hidden_shard and self.table_data is not None:
+            origin.files = {r.name: r.file for r in self.table_data.rows}
+        else:
+            origin.files = {}
+
+    def on_resize(self) -> None:
+        """A wider or narrower pane (a resized terminal, ``z``): refit the columns."""
+        if self.table_data is None or self.layout_ is None:
+            return
+        if self._layout() != self.layout_:
+            table = self.query_one(DataTable)
+            row = table.cursor_row
+            self._fill(self.shown_rows)
+            table.move_cursor(row=row, animate=False)
+
+    def action_toggle_order(self) -> None:
+        """``s``: the rows largest first; again: by name."""
+        if self.table_data is None:
+            self.notify("No tensor table yet.")
+            return
+        self.order = ORDER_SIZE if self.order == ORDER_NAME else ORDER_NAME
+        self._apply_filter()
 
     # -- the filter ------------------------------------------------------------------------
     @on(Input.Changed, "#tensor-filter")
@@ -151,16 +200,17 @@ class TensorPane(Vertical, can_focus=False):
         self._filter_timer = self.set_timer(FILTER_DEBOUNCE_S, self._apply_filter)
 
     def _apply_filter(self) -> None:
-        if self.table_data is not None:
-            text = self.query_one(Input).value
-            rows = self.table_data.filtered(text)
-            self._fill(rows)
-            if text.strip():
-                self.border_title = (
-                    f"tensors — {len(rows):,} of {len(self.table_data.rows):,} match {text!r}"
-                )
-            else:
-                self.border_title = f"tensors — {len(rows):,} · {self.table_data.source}"
+        if self.table_data is None:
+            return
+        text = self.query_one(Input).value
+        rows = self.table_data.filtered(text, self.order)
+        self._fill(rows)
+        order = " · largest first" if self.order == ORDER_SIZE else ""
+        if text.strip():
+            total = len(self.table_data.rows)
+            self.border_title = f"tensors — {len(rows):,} of {total:,} match {text!r}{order}"
+        else:
+            self.border_title = f"tensors — {len(rows):,} · {self.table_data.source}{order}"
 
     @on(Input.Submitted, "#tensor-filter")
     def _filter_submitted(self) -> None:
@@ -216,9 +266,30 @@ class TensorPane(Vertical, can_focus=False):
         self.query_one(TensorOrigin).clear()
 
     def _lookup_row(self, table: DataTable, row: int) -> None:
-        try:
-            name = str(table.get_row_at(row)[0])
-        except Exception:  # empty or cleared under the cursor
+        if not 0 <= row < len(self.shown_rows):  # empty or cleared under the cursor
             self.query_one(TensorOrigin).clear()
             return
-        self.query_one(TensorOrigin).lookup(name)
+        self.query_one(TensorOrigin).lookup(self.shown_rows[row].name)
+
+
+def total_line(table: TensorTable) -> str:
+    """The pane's bottom border: ``61.6K params · 240.5 KiB · F32`` (one dtype), or the total
+    alone when the dtypes are listed under the table."""
+    line = f"{human_count(table.parameters)} params · {human_bytes(table.nbytes)}"
+    if len(table.totals) == 1:
+        line += f" · {table.totals[0].dtype}"
+    return line
+
+
+def dtype_lines(table: TensorTable, notice: str | None) -> Text:
+    """Under the table: the notice, and one entry per dtype when there is more than one."""
+    text = Text()
+    if notice:
+        text.append(notice, style="yellow")
+    if len(table.totals) > 1:
+        for i, t in enumerate(table.totals):
+            text.append("\n" if notice and i == 0 else ("   " if i else ""))
+            text.append(t.dtype, style="bold")
+            size = f"{human_count(t.parameters)} · {human_bytes(t.nbytes)}"
+            text.append(f" {count_of(t.tensors, 'tensor')} · {size}")
+    return text

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from hfbrowse.core.config.diff import ConfigDiff, DiffNode, diff_configs
@@ -24,6 +24,7 @@ from hfbrowse.core.model import ModelFacts, load_facts
 from hfbrowse.core.model_ref import ModelRef, parse_model_arg
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
+from hfbrowse.ui.widgets.fit_footer import FitFooter
 
 MARKS = {
     "same": (" ", ""),
@@ -94,7 +95,7 @@ class ConfigDiffScreen(Screen):
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one(Tree).focus()

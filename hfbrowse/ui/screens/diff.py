@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
@@ -27,6 +27,7 @@ from hfbrowse.core.source.head_diff import FULL, HeadDiff, compare, default_part
 from hfbrowse.render.diff import diff_title, render_side_by_side, render_unified
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
+from hfbrowse.ui.widgets.fit_footer import FitFooter
 
 SHORT_CONTEXT = 3
 
@@ -87,7 +88,7 @@ class DiffScreen(Screen):
         yield Static("", id="diff-title")
         with DiffView(id="diff-view"):
             yield Static("", id="diff-body")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one(DiffView).focus()

@@ -60,16 +60,35 @@ class RepoFilesScreen(RepoViewScreen):
         table = self.query_one("#files-table", DataTable)
         for f in files.files:
             kind = "weights" if f.is_weights else ("lfs" if f.lfs else "")
+            size = Text(human_bytes(f.size), justify="right")
+            if f.size is None:
+                size = Text("unknown", style="dim", justify="right")
             table.add_row(
                 Text("●" if f.cached else " ", style="green"),
                 f.path,
-                Text(human_bytes(f.size), justify="right"),
+                size,
                 Text(kind, style="yellow" if f.is_weights else "dim"),
             )
-        n = len(files.files)
-        summary = (
-            f"{n} file{'s' if n != 1 else ''} · {human_bytes(files.total_bytes)}"
-            f" · cached {files.cached_count} ({human_bytes(files.cached_bytes)})"
-            f" · {ORIGINS.get(files.origin, files.origin)}"
-        )
-        self.query_one("#files-status", Static).update(Text(summary))
+        self.query_one("#files-status", Static).update(Text(files_summary(files)))
+
+
+def size_of(sizes: list[int | None]) -> str:
+    """What a set of files weighs: ``1.2 MiB``, ``size unknown``, or ``1.2 MiB + 2 of unknown
+    size`` — never ``0 B`` for files whose size the Hub did not say."""
+    known = [s for s in sizes if s is not None]
+    unknown = len(sizes) - len(known)
+    if sizes and not known:
+        return "size unknown"
+    total = human_bytes(sum(known))
+    return f"{total} + {unknown} of unknown size" if unknown else total
+
+
+def files_summary(files: RepoFiles) -> str:
+    """``5 files · 1.2 MiB · cached 2 (4.0 KiB) · listed by the Hub``."""
+    n = len(files.files)
+    cached = [f.size for f in files.files if f.cached]
+    return (
+        f"{n} file{'s' if n != 1 else ''} · {size_of([f.size for f in files.files])}"
+        f" · cached {len(cached)}{f' ({size_of(cached)})' if cached else ''}"
+        f" · {ORIGINS.get(files.origin, files.origin)}"
+    )

@@ -13,6 +13,7 @@ that can wait (scanning the HF cache, explaining config keys) start.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
@@ -87,6 +88,7 @@ class MainScreen(Screen):
         self.opened: OpenedModel | None = None
         self._token = 0
         self._slots_filled = False
+        self._filling: asyncio.Future[None] | None = None
         self.started_up = False  # every pane mounted and drawn once (tests wait for it)
 
     # -- layout ---------------------------------------------------------------------------
@@ -124,10 +126,15 @@ class MainScreen(Screen):
             pane.ALLOW_MAXIMIZE = True  # `z` zooms whole panes, not the widget inside them
 
     async def _fill_slots(self) -> None:
-        """Put the models and console panes in their places (once)."""
+        """Put the models and console panes in their places (once; a second caller waits for
+        the first: `:` typed during start-up needs the console mounted, not half-way)."""
         if self._slots_filled:
             return
-        self._slots_filled = True
+        if self._filling is None:
+            self._filling = asyncio.ensure_future(self._mount_slots())
+        await asyncio.shield(self._filling)
+
+    async def _mount_slots(self) -> None:
         from hfbrowse.ui.panes.console import ConsolePane
         from hfbrowse.ui.panes.models import ModelsPane
 
@@ -142,13 +149,22 @@ class MainScreen(Screen):
             await slot.remove()
             pane.add_class("pane")
             await parent.mount(pane, before=index)
-        await self.mount(Footer(compact=True, show_command_palette=False))  # ctrl+p: in F1
+        from hfbrowse.ui.widgets.fit_footer import FitFooter
+
+        await self.mount(FitFooter())
         self.refresh_bindings()  # a footer mounted late learns the keys from this signal
         self._allow_maximize()
+        self._slots_filled = True
         models = self.query_one(ModelsPane)
         if self.opened is not None:
             models.mark_opened(self.opened.ref)
             self._console_pane().show(self.opened)
+        if self.options.start_on_list and not self.has_class("-narrow"):
+            focused = self.focused
+            if focused is None or focused.id == "config-tree":  # unless the user moved on
+                # At once, not focus()'s deferred callback: `:` typed while the slots filled
+                # waits for this and then focuses the console; a late callback would undo it.
+                self.set_focus(models.table)
 
     def _pane(self, cls: type[W]) -> W | None:
         """A pane of this screen, or None while its slot is still empty."""
@@ -160,9 +176,17 @@ class MainScreen(Screen):
         self.call_after_refresh(self._focus_something_visible)
 
     def _focus_something_visible(self) -> None:
+        """Focus leaves a widget that is no longer shown for the first shown one that takes
+        single-letter keys (the config tree, unless an analysis view took its place)."""
         focused = self.focused
-        if focused is not None and focused not in self.focus_chain:
-            self.query_one("#config-tree").focus()
+        chain = self.focus_chain
+        if focused is None or focused in chain:
+            return
+        target = next((w for w in chain if not isinstance(w, Input)), None)
+        if target is not None:
+            target.focus()
+        else:
+            self.set_focus(None)
 
     # -- opening a model ----------------------------------------------------------------
     def open_model(self, ref: ModelRef) -> None:
@@ -222,13 +246,25 @@ class MainScreen(Screen):
         self.post_message(self._CheckpointLoaded(token, checkpoint))
 
     def _head_for(self, facts: ModelFacts) -> tuple[str | None, str | None]:
-        """The head to show for a newly opened model, and a note when ``--head`` cannot be."""
+        """The head to show for a newly opened model, and a note when ``--head`` cannot be.
+
+        A head chosen with ``h`` belongs to the model it was chosen for: a newly opened model
+        shows its recommended head again, or the ``--head`` pin where that applies.
+        """
         pinned = self.options.head
         head = facts.heads.shown(pinned)
         if pinned is not None and head != pinned:
             shown = head or "no head"
             return head, f"--head {pinned} does not apply to {facts.ref.display}: showing {shown}"
         return head, None
+
+    def _pin(self, facts: ModelFacts, head: str | None, chosen: bool) -> str | None:
+        """Why ``head`` is shown rather than the recommended one (None: it is that one)."""
+        if head is None or head == facts.heads.recommended:
+            return None
+        if not chosen and head == self.options.head:
+            return "--head"
+        return "h" if chosen else None
 
     def _current(self, token: int) -> OpenedModel | None:
         opened = self.opened
@@ -244,7 +280,8 @@ class MainScreen(Screen):
         if msg.facts.offline and not msg.facts.ref.is_local:
             reason = self.gateway.offline_reason or "No network"
             self.notify(f"{reason}: showing the local cache.", severity="warning")
-        self._show(replace(opened, facts=msg.facts, head=head, head_note=note))
+        pin = self._pin(msg.facts, head, chosen=False)
+        self._show(replace(opened, facts=msg.facts, head=head, head_note=note, head_pin=pin))
 
     @on(_MetaPending)
     def _meta_pending(self, msg: _MetaPending) -> None:
@@ -311,7 +348,8 @@ class MainScreen(Screen):
         if nxt is None:
             self.notify("This model has no text head to cycle through.")
             return
-        self._show(replace(self.opened, head=nxt, head_note=None))
+        pin = self._pin(facts, nxt, chosen=True)
+        self._show(replace(self.opened, head=nxt, head_note=None, head_pin=pin))
 
     async def action_search(self) -> None:
         await self._fill_slots()
@@ -319,14 +357,17 @@ class MainScreen(Screen):
             self.minimize()
         self.add_class("-models-open")  # on narrow terminals the models pane is hidden until asked
         search = self.query_one("#models-filter", Input)
-        search.focus()  # at once, so keys typed right after / reach it (the list has s/t/l keys)
-        self.call_after_refresh(search.focus)  # and again once a hidden (narrow) pane is shown
+        # At once (Widget.focus() waits for the message queue, where the keys typed right after
+        # / already are: the list has s/t/l keys), and again once a hidden (narrow) pane shows.
+        self.set_focus(search)
+        self.call_after_refresh(search.focus)
 
     async def action_focus_console(self) -> None:
         await self._fill_slots()
         if self.maximized is not None:
             self.minimize()
-        self.query_one("#console-input", Input).focus()
+        # At once: keys typed right after `:` are already queued behind a focus() callback.
+        self.set_focus(self.query_one("#console-input", Input))
 
     async def action_console_backend(self) -> None:
         """The palette's "run on another backend": the console input, with ``/backend `` typed
@@ -347,9 +388,17 @@ class MainScreen(Screen):
             return
         pane = self._pane_of(self.focused)
         if pane is not None:
-            if pane.id == "models":
-                self.add_class("-models-open")  # hidden at 80 columns: show it to zoom it
+            shown = self.has_class("-models-open") or self.has_class("-no-model")
+            if pane.id == "models" and not shown:
+                self.add_class("-models-open", "-zoom-opened")  # hidden at 80 columns
             self.maximize(pane, container=False)
+
+    def minimize(self) -> None:
+        """Restoring a zoomed models list hides it again where ``z`` had to show it."""
+        super().minimize()
+        if self.has_class("-zoom-opened"):
+            self.remove_class("-models-open", "-zoom-opened")
+            self.call_after_refresh(self._focus_something_visible)
 
     def action_copy_snippet(self) -> None:
         if self._slots_filled:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
@@ -45,6 +45,21 @@ def _positive(text: str) -> int | None:
     return value if value > 0 else None
 
 
+class NumberInput(Input):
+    """A number field that leaves letters to the app: digits and editing keys change it, while
+    ``m`` still closes the view, ``q`` quits, ``z`` zooms — so the view can open with the
+    context field focused, ready for the number it asks for."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isdigit()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and not (event.character or "").isdigit():
+            event.prevent_default()  # not typed here; it bubbles on to the key bindings
+            return
+        await super()._on_key(event)
+
+
 class MemoryView(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -56,9 +71,10 @@ class MemoryView(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="memory-knobs"):
             yield Label("context ")
-            yield Input(id="memory-context", type="integer", max_length=9)
+            yield NumberInput(id="memory-context", type="integer", max_length=9)
             yield Label("  batch ")
-            yield Input("1", id="memory-batch", type="integer", max_length=6)
+            yield NumberInput("1", id="memory-batch", type="integer", max_length=6)
+            yield Label("  digits edit · tab: next", classes="memory-hint")
         table: DataTable = DataTable(id="memory-table", cursor_type="row", zebra_stripes=True)
         yield table
         with VerticalScroll(id="memory-notes-scroll"):

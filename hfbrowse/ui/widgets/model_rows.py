@@ -6,6 +6,7 @@ Markers before the name: ``▶`` the model open in the other panes, ``●`` in t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -13,10 +14,28 @@ from rich.text import Text
 from hfbrowse.core.formatting import human_bytes, human_count
 from hfbrowse.core.hub.local_cache import LocalModel
 from hfbrowse.core.hub.search import ModelHit, SearchQuery
+from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.ui.widgets.model_table import Cell, Column
 
+
+def fit_repo_id(cell: Text, width: int) -> Text:
+    """A name cell too wide for its column keeps the model's name and gives up its owner:
+    ``▶●sentence-transformers/all-MiniLM-L6-v2`` → ``▶●sentence-…/all-MiniLM-L6-v2``, then
+    ``▶●…/all-MiniLM-L6-v2``; only a name that alone is too long is cut at its end."""
+    plain = cell.plain
+    start = MARKS + (len(LOCKED) + 1 if plain[MARKS:].startswith(LOCKED) else 0)
+    slash = plain.find("/", start)
+    if slash < 0:
+        return cell
+    prefix, tail = cell[:start], cell[slash:]  # tail: "/name"
+    room = width - prefix.cell_len - tail.cell_len - 1  # for the owner, beside its "…"
+    owner = cell[start:slash]
+    owner.truncate(max(room, 0))
+    return Text.assemble(prefix, owner, "…", tail, no_wrap=True)
+
+
 HUB_COLUMNS = (
-    Column("  model", 24, flex=True),
+    Column("  model", 24, flex=True, fit=fit_repo_id),
     Column("task", 20),
     Column("downloads", 9, "right"),
     Column("likes", 6, "right"),
@@ -24,7 +43,7 @@ HUB_COLUMNS = (
     Column("updated", 10),
 )
 LOCAL_COLUMNS = (
-    Column("  model", 24, flex=True),
+    Column("  model", 24, flex=True, fit=fit_repo_id),
     Column("where", 6),
     Column("size", 10, "right"),
     Column("last used", 10),
@@ -32,6 +51,7 @@ LOCAL_COLUMNS = (
 CACHED = "●"
 OPENED = "▶"
 LOCKED = "🔒"
+MARKS = 2  # the opened and cached marks before every name
 
 
 def _name(name: str, cached: bool, opened: bool, restricted: str | None = None) -> Text:
@@ -42,6 +62,21 @@ def _name(name: str, cached: bool, opened: bool, restricted: str | None = None) 
         text.append(f"{LOCKED} ", style="yellow")
     text.append(name, style="bold" if opened else "")
     return text
+
+
+@dataclass(frozen=True)
+class OpenedRow:
+    """The opened model, first in the Hub list while the results do not hold it (a model
+    opened by id or from the local list): the list always has the model the panes show."""
+
+    ref: ModelRef
+
+
+def opened_cells(row: OpenedRow, cached: bool) -> tuple[Cell, ...]:
+    """Hub columns for the opened model: its name; the Hub's figures are not fetched for it."""
+    where = "folder" if row.ref.is_local else "opened"
+    unknown = tuple(Text("—", style="dim") for _ in range(4))  # one Text each: cells are fitted
+    return (_name(row.ref.display, cached, True), Text(where, style="dim"), *unknown)
 
 
 def hub_cells(hit: ModelHit, cached: bool, opened: bool) -> tuple[Cell, ...]:

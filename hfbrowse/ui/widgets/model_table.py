@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Cell = Text | str
+_NULL_STYLE = Style.null()
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Column:
     width: int  # the minimum width when ``flex``
     justify: Literal["left", "right"] = "left"
     flex: bool = False  # takes the width the other columns leave
+    # How a cell too wide for the column is shortened (default: cut at the end, with "…").
+    fit: Callable[[Text, int], Text] | None = None
 
 
 class ModelTable(ScrollView, can_focus=True):
@@ -193,6 +196,8 @@ class ModelTable(ScrollView, can_focus=True):
         line = Text(" ", style=style, no_wrap=True, end="")
         for cell, col, width in zip(cells, self.columns, self._widths, strict=False):
             text = cell if isinstance(cell, Text) else Text(str(cell))  # cells() makes new Texts
+            if col.fit is not None and text.cell_len > width:
+                text = col.fit(text, width)
             text.truncate(width, overflow="ellipsis")
             text.align(col.justify, width)
             line.append_text(text)
@@ -200,7 +205,13 @@ class ModelTable(ScrollView, can_focus=True):
         pad = self.virtual_size.width - line.cell_len
         if pad > 0:
             line.append(" " * pad)
-        return Strip(line.render(self.app.console), max(line.cell_len, self.virtual_size.width))
+        # Text.render leaves unstyled runs with style None; Textual's NO_COLOR (monochrome)
+        # filter reads every segment's style, so give them the null style instead.
+        segments = [
+            seg if seg.style is not None else Segment(seg.text, _NULL_STYLE)
+            for seg in line.render(self.app.console)
+        ]
+        return Strip(segments, max(line.cell_len, self.virtual_size.width))
 
     def _row_strip(self, index: int, base: Style) -> Strip:
         strip = self._row_cache.get(index)

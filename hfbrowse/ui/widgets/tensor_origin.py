@@ -39,13 +39,17 @@ class TensorOrigin(Static):
 
     DEFAULT_CSS = """
     TensorOrigin {
-        display: none; height: auto; max-height: 2; padding: 0 1;
+        display: none; height: auto; max-height: 3; padding: 0 1;
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
+        # The table shortens names or leaves out the shard column: the highlighted tensor's full
+        # name (and file) come first, then its __init__ line.
+        self.show_name = False
+        self.files: dict[str, str] = {}  # tensor → shard, for a sharded checkpoint
         self.class_name: str | None = None
         self.model_type: str | None = None
         self._timer: Timer | None = None
@@ -88,7 +92,12 @@ class TensorOrigin(Static):
         msg.stop()
         if msg.token != self._token:
             return
-        self.update(origin_text(msg.tensor, msg.found, msg.error))
+        text = origin_text(msg.tensor, msg.found, msg.error)
+        if self.show_name:
+            shard = self.files.get(msg.tensor)
+            name = Text.assemble((msg.tensor, "bold"), (f"  {shard}" if shard else "", "dim"))
+            text = Text.assemble(name, "\n", text)
+        self.update(text)
         self.display = True
 
 
