@@ -95,8 +95,14 @@ def test_device_map_splits_and_generates_what_a_plain_load_does(fixtures, tmp_pa
     holder = BackendHolder(settings_from(device_map="auto", max_memory="cpu=200KB"))
     facts = local_facts(folder)
     context = RunContext(facts, HubGateway(offline=True), ModelSession())
-    split = holder.run(RunRequest(CAUSAL, "Hello world", overrides), context, RunHooks())
+    phases: list[str] = []
+    hooks = RunHooks(progress=lambda label, done, total: phases.append(label))
+    split = holder.run(RunRequest(CAUSAL, "Hello world", overrides), context, hooks)
     assert split.output.text == plain.output.text
+    assert any(
+        p.startswith("loading tiny-gpt2") and "on device_map=auto (max_memory cpu=200KB)" in p
+        for p in phases
+    ), phases
     assert split.device == split.where == "cpu+disk (device_map)"
     assert split.notices[0].startswith("device_map: ") and "on disk" in split.notices[0]
     assert holder.words() == "cpu+disk (device_map)"

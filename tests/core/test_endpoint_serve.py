@@ -105,6 +105,24 @@ def test_streamed_completion_equals_the_model_in_process(served, chat_gpt2):
     assert run_snippet(result.snippet) == out.text + "\n"
 
 
+def test_the_phase_line_says_where_a_remote_run_waits(served, chat_gpt2):
+    """Before the first token the console's phase line names the endpoint (reaching it while
+    it is probed, then running the head there), as it names torch's import or a download."""
+    from hfbrowse.core.console.backends.holder import BackendHolder
+
+    holder = BackendHolder(settings_from(endpoint=served.url))
+    phases: list[str] = []
+    hooks = RunHooks(progress=lambda label, done, total: phases.append(label))
+    facts = local_facts(chat_gpt2)
+    request = RunRequest(CAUSAL, "Hello", {"max_new_tokens": 2})
+    try:
+        holder.run(request, RunContext(facts, OFFLINE, ModelSession()), hooks)
+    finally:
+        holder.close()
+    where = f"endpoint 127.0.0.1:{served.port} · transformers serve · {chat_gpt2}"
+    assert phases == [f"reaching endpoint {served.url}", f"running {CAUSAL} on {where}"]
+
+
 def test_sampling_goes_through_generation_config_and_reproduces(served, chat_gpt2):
     settings = {"max_new_tokens": 16, "do_sample": True, "temperature": 0.8, "seed": 7}
     result = remote(backend_on(served), chat_gpt2, "Hello", settings)

@@ -245,7 +245,10 @@ def _load(
     if hooks.cancel.is_set():
         raise RunCancelled("stopped before loading the model")
     also = "" if "transformers" in sys.modules else ", importing transformers first"
-    where = f"{facts.ref.display} ({key.head}) on {key.device}{also}"
+    on = f"device_map={key.device_map}" if key.device_map is not None else key.device
+    if key.max_memory:
+        on += " (max_memory " + ", ".join(f"{d}={m}" for d, m in key.max_memory) + ")"
+    where = f"{facts.ref.display} ({key.head}) on {on}{also}"
     _report(hooks, f"{PHASE_LOADING} {where}", None, None)
     loaded = session.load(key, folder, checkpoint)
     if hooks.cancel.is_set():

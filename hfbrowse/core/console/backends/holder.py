@@ -59,10 +59,23 @@ class BackendHolder:
             return self._backend
 
     def run(self, request: RunRequest, ctx: RunContext, hooks: RunHooks) -> RunResult:
-        return self.get(ctx.gateway).run(request, ctx, hooks)
+        """One run; on a remote backend the phase line says where it waits (in-process, the
+        runner reports its own phases: checking, importing, downloading, loading, running)."""
+        remote = self.settings.remote
+        if remote:
+            _phase(hooks, f"reaching {self.words()}")
+        backend = self.get(ctx.gateway)
+        if remote:
+            _phase(hooks, f"running {request.head} on {backend.describe()}")
+        return backend.run(request, ctx, hooks)
 
     def close(self) -> None:
         with self._lock:
             old, self._backend = self._backend, None
         if old is not None:
             old.close()
+
+
+def _phase(hooks: RunHooks, label: str) -> None:
+    if hooks.progress is not None:
+        hooks.progress(label, None, None)
