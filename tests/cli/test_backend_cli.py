@@ -81,3 +81,21 @@ def test_a_broken_stream_keeps_its_text_in_the_document(fixtures, capsys):
     assert code == 1 and "stalled mid-stream" in err
     assert "stalled mid-stream" in doc["run"]["error"]
     assert doc["run"]["partial"]["output"]["text"] == "Once upon"
+
+
+def test_the_hf_token_never_reaches_an_openai_compatible_endpoint(fixtures, capsys, monkeypatch):
+    """HF_TOKEN set and no endpoint key: the probe and the run carry no authorization at all
+    (the token is for Hugging Face hosts only), and the document does not hold it."""
+    double = OpenAIDouble().start()
+    try:
+        monkeypatch.setenv("HF_TOKEN", "hf_secret_never_to_this_host")
+        monkeypatch.delenv("HFBROWSE_ENDPOINT_KEY", raising=False)
+        argv = [str(fixtures["tiny-gpt2"]), "--endpoint", double.url, "--run", "Hello"]
+        code, doc, _ = json_run(capsys, *argv)
+        assert code == 0 and doc["run"]["output"]["text"] == "ab"
+        paths = [path for _, path, _ in double.log]
+        assert any("/v1/models" in p for p in paths) and any("/v1/completions" in p for p in paths)
+        assert all("authorization" not in headers for _, _, headers in double.log)
+        assert "hf_secret_never_to_this_host" not in json.dumps(double.log) + json.dumps(doc)
+    finally:
+        double.stop()
