@@ -6,6 +6,8 @@ in tests/support/openai_double.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -175,3 +177,57 @@ def test_answers_that_make_no_sense_are_one_line(double, fixtures):
     with pytest.raises(RunError, match="serves text generation only; features needs"):
         backend.run(RunRequest("AutoModel", "a text"), context, RunHooks())
     assert "features needs" in backend.refusal("AutoModel", False)  # learnt: no second request
+
+
+# -- the features head through /v1/embeddings ----------------------------------------------------
+def embed(backend, fixtures, text):
+    facts = local_facts(fixtures["tiny-bert-base"])
+    context = RunContext(facts, HubGateway(offline=True), ModelSession())
+    return backend.run(RunRequest("AutoModel", text), context, RunHooks())
+
+
+def test_features_through_v1_embeddings_and_the_snippet(double, fixtures):
+    """A server with /v1/embeddings serves the features head: both texts in one request naming
+    the server's model, vectors read in their index order, the cosine of the pair — and the
+    snippet (the OpenAI client) prints the same figures from the same server."""
+    answer = {
+        "object": "list",
+        "data": [  # out of order on purpose: the index says which text
+            {"object": "embedding", "index": 1, "embedding": [0.0, 2.0, 0.0]},
+            {"object": "embedding", "index": 0, "embedding": [3.0, 4.0, 0.0]},
+        ],
+        "model": MODEL,
+    }
+    double.script = [Step(body=answer), Step(body=answer)]  # the run, then the snippet
+    backend = backend_for(double.url)
+    assert backend.refusal("AutoModel", False) is None  # asked, not assumed
+    result = embed(backend, fixtures, "a cat ||| a dog")
+    assert double.bodies[-1] == ("/v1/embeddings", {"model": MODEL, "input": ["a cat", "a dog"]})
+    out = result.output
+    assert [e.text for e in out.embeddings] == ["a cat", "a dog"]
+    assert [round(e.norm, 4) for e in out.embeddings] == [5.0, 2.0]
+    assert out.cosine == pytest.approx(0.8)  # (3,4,0)·(0,2,0) / (5 × 2)
+    assert backend.refusal("AutoModel", False) is None and "embeddings" in backend.refusal(
+        "AutoModelForMaskedLM", False
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", result.snippet], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "cosine 0.8000"
+    path, sent = double.bodies[-1]  # the client adds encoding_format (base64) on its own
+    assert path == "/v1/embeddings" and (sent["model"], sent["input"]) == (
+        MODEL,
+        ["a cat", "a dog"],
+    )
+
+
+def test_a_server_without_embeddings_says_so_once_and_then_refuses(double, fixtures):
+    double.script = [Step(status=404, body={"detail": "Not Found"})]
+    backend = backend_for(double.url)
+    with pytest.raises(RunError, match="this endpoint serves text generation only; features"):
+        embed(backend, fixtures, "a cat")
+    posts = len(double.bodies)
+    refusal = backend.refusal("AutoModel", False)
+    assert refusal is not None and refusal.startswith("this endpoint serves text generation only")
+    assert len(double.bodies) == posts  # learnt: no second request to find out

@@ -36,6 +36,7 @@ class OpenAIDouble:
     script: list[Step] = field(default_factory=list)  # consumed first to last; then 200 pieces
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     health: Any = None  # GET /health's JSON (None: an empty 200, as vLLM)
+    bodies: list[tuple[str, Any]] = field(default_factory=list)  # each POST's path and JSON
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -70,7 +71,11 @@ class OpenAIDouble:
                     ("POST", self.path, {k.lower(): v for k, v in self.headers.items()})
                 )
                 length = int(self.headers.get("content-length") or 0)
-                self.rfile.read(length)
+                raw = self.rfile.read(length)
+                try:
+                    double.bodies.append((self.path, json.loads(raw) if raw else None))
+                except ValueError:
+                    double.bodies.append((self.path, raw))
                 step = double.script.pop(0) if double.script else Step(pieces=("a", "b"))
                 double._answer(self, step)
 
