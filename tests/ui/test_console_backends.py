@@ -145,3 +145,52 @@ async def test_failures_keep_the_app_and_the_text(fixtures):
             assert app.is_running
     finally:
         double.stop()
+
+
+async def test_a_remote_phase_line_shows_only_while_the_endpoint_is_quiet(fixtures, monkeypatch):
+    """Not at Enter on an endpoint: its text usually comes before the phase line would (showing
+    and hiding it lays the screen out twice a run); a slow one's shows after a tick and names
+    where the run waits; Escape before any text says "stopping" at once."""
+    from textual.containers import Horizontal
+
+    shown: list[float] = []
+    real_add_class = Horizontal.add_class
+
+    def add_class(self, *names, **kwargs):
+        if self.id == "console-progress" and "-active" in names:
+            shown.append(time.monotonic())
+        return real_add_class(self, *names, **kwargs)
+
+    monkeypatch.setattr(Horizontal, "add_class", add_class)
+    double = OpenAIDouble().start()
+    try:
+        app = open_app(fixtures["tiny-gpt2"], backend=settings_from(endpoint=double.url))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            pane = app.screen.query_one(ConsolePane)
+            row = app.screen.query_one("#console-progress")
+            label = app.screen.query_one("#console-progress-label")
+            await wait_until(pilot, lambda: "double/model" in title(app))
+            await submit(pilot, "Hello")
+            assert pane.last_result.output.text == "ab"
+            entered = pane._run_started  # when Enter started the run
+            # Not at Enter; on a loaded machine the text may take longer than a tick to come.
+            assert all(t - entered >= 0.2 for t in shown), [t - entered for t in shown]
+            double.script = [Step(pieces=("slow",), delay_s=1.5)]
+            shown.clear()
+            pane.submit("Hello")
+            await wait_until(pilot, lambda: row.has_class("-active"), timeout=10)
+            assert shown and shown[0] - pane._run_started >= 0.2
+            where = f"running AutoModelForCausalLM on endpoint {double.url.removeprefix('http://')}"
+            assert str(label.render()).startswith(where), str(label.render())
+            await wait_until(pilot, lambda: not pane.busy, timeout=10)
+            assert pane.last_result.output.text == "slow" and not row.has_class("-active")
+            double.script = [Step(pieces=("late",), delay_s=3.0)]
+            pane.submit("Hello")
+            await pilot.pause(0.05)
+            assert pane.stop_run() and row.has_class("-active")
+            assert str(label.render()) == "stopping …"
+            await wait_until(pilot, lambda: not pane.busy, timeout=10)
+            assert app.is_running
+    finally:
+        double.stop()

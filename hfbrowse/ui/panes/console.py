@@ -63,6 +63,10 @@ def _render():
 
 MAX_ENTRIES = 60
 PHASE_TICK_S = 0.25  # the phase line's elapsed time is redrawn this often while a run works
+# A remote run's phase line shows only if no text came this long after Enter: an endpoint
+# usually streams within tens of ms, and showing then hiding the line lays the screen out
+# twice (~50 ms of CPU a run, measured by benchmarks/console_endpoint: 136 vs 84 ms).
+REMOTE_PHASE_AFTER_S = PHASE_TICK_S
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
 
 
@@ -103,6 +107,7 @@ class ConsolePane(Vertical, can_focus=False):
         self._phase_bytes: tuple[int | None, int | None] = (None, None)
         self._run_started = 0.0
         self._ticker: Timer | None = None
+        self._phase_held = False  # a remote run's phase line, not shown yet (REMOTE_PHASE_AFTER_S)
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
@@ -340,6 +345,7 @@ class ConsolePane(Vertical, can_focus=False):
         """From Enter on, one line says what the run is doing and for how long (a first run
         imports torch and loads for seconds before anything else shows)."""
         self._run_started = time.monotonic()
+        self._phase_held = self.state.backends.settings.remote
         self._set_phase("starting", None, None)
         if self._ticker is None:
             self._ticker = self.set_interval(PHASE_TICK_S, self._draw_phase)
@@ -349,6 +355,8 @@ class ConsolePane(Vertical, can_focus=False):
     def _set_phase(self, label: str, done: int | None, total: int | None) -> None:
         self._phase = label
         self._phase_bytes = (done, total)
+        if self._phase_held:  # the ticker shows it if the run is still quiet by then
+            return
         self.query_one("#console-progress", Horizontal).add_class("-active")
         bar = self.query_one("#console-progress-bar", ProgressBar)
         bar.display = bool(total)
@@ -357,6 +365,12 @@ class ConsolePane(Vertical, can_focus=False):
         self._draw_phase()
 
     def _draw_phase(self) -> None:
+        if self._phase_held and self._cancel is not None:
+            if time.monotonic() - self._run_started < REMOTE_PHASE_AFTER_S:
+                return
+            self._phase_held = False
+            self._set_phase(self._phase, *self._phase_bytes)
+            return
         row = self.query_one("#console-progress", Horizontal)
         if not row.has_class("-active") or self._cancel is None:
             return
@@ -413,6 +427,7 @@ class ConsolePane(Vertical, can_focus=False):
     @on(RunStreamed)
     def _streamed(self, msg: RunStreamed) -> None:
         if msg.run_id == self.run_id:
+            self._phase_held = False  # text came first: the phase line never showed
             self._hide_progress()
             continuation = self._run_head != "AutoModelForSeq2SeqLM" and not self._run_chat
             self._stream_into_entry(_render().streaming(self._prompt, msg.text, continuation))
@@ -472,6 +487,7 @@ class ConsolePane(Vertical, can_focus=False):
     def _done(self) -> None:
         self.state.busy = False
         self._cancel = None
+        self._phase_held = False
         if self._ticker is not None:
             self._ticker.pause()
         self._hide_progress()
@@ -517,7 +533,11 @@ class ConsolePane(Vertical, can_focus=False):
             return False
         if not self._cancel.is_set():
             self._cancel.set()
-            self._draw_phase()  # "stopping …"
+            if self._phase_held:  # stopping before any text: say so at once
+                self._phase_held = False
+                self._set_phase(self._phase, *self._phase_bytes)  # draws "stopping …"
+            else:
+                self._draw_phase()  # "stopping …"
         return True
 
     def copy_snippet(self) -> None:
