@@ -92,8 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def arguments_error(args: argparse.Namespace) -> str | None:
     """A one-line problem with the arguments, found before anything is fetched."""
+    from hfbrowse.core.errors import UnsafeInput
     from hfbrowse.core.heads.registry import ALIAS_EXAMPLES, normalise_head
+    from hfbrowse.core.safe_paths import check_revision
 
+    try:
+        check_revision(args.revision)  # it becomes a file name in the HF cache
+    except UnsafeInput as exc:
+        return f"--{exc}"
     if args.head is not None and normalise_head(args.head) is None:
         return f"unknown head {args.head!r}; try {ALIAS_EXAMPLES}"
     used = [f for f in ("diff_head", "diff_model", "diff_config") if getattr(args, f, None)]

@@ -25,6 +25,18 @@ from hfbrowse.cli.output import (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; whatever goes wrong is one line on stderr and a status, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:  # a surprise no inner layer worded: still one line
+        from hfbrowse.core.errors import as_user_error
+
+        return fail(str(as_user_error(exc)))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: set it first
@@ -209,4 +221,17 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         write_text(render_text(doc))
     for error in ctx.errors:
         fail(error)
-    return EXIT_FAILED if ctx.errors else EXIT_OK
+    return _offline_outcome(gateway, doc, EXIT_FAILED if ctx.errors else EXIT_OK)
+
+
+def _offline_outcome(gateway, doc: dict, code: int) -> int:
+    """The one line about the Hub failing: a section it left empty (exit 1; the line says why),
+    else the notice that the cache was served."""
+    if (notice := gateway.offline_notice) is None:
+        return code
+    for value in doc.values():
+        error = value.get("error") if isinstance(value, dict) else None
+        if isinstance(error, str) and error.startswith(gateway.offline_reason or "\0"):
+            return fail(error)
+    note(notice)
+    return code

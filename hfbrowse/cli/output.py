@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Any
 
+from hfbrowse.core.untrusted import printable
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -27,7 +29,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def json_text(doc: Any) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False, default=_jsonable)
+    """The document as JSON, exact: control characters are JSON escapes, and text that UTF-8
+    cannot carry (a lone surrogate from a ``"\\ud800"`` in config.json) is written as
+    ``\\u`` escapes rather than failing."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False, default=_jsonable)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(doc, indent=2, ensure_ascii=True, default=_jsonable)
+    return text
 
 
 def write_json(doc: Any) -> None:
@@ -35,19 +45,25 @@ def write_json(doc: Any) -> None:
 
 
 def write_text(text: str) -> None:
-    _write(text)
+    """Text for a reader: every line ``printable`` (a tensor named ``\\x1b[2J`` is shown as
+    those characters, never obeyed by the terminal)."""
+    _write("\n".join(printable(line) for line in text.split("\n")))
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
     """One line on stderr; returns the exit status to hand back."""
-    line = " ".join(str(message).split())
-    print(f"hfbrowse: {line}", file=sys.stderr)
+    print(f"hfbrowse: {_one_line(message)}", file=sys.stderr)
     return code
 
 
 def note(message: str) -> None:
     """A remark on stderr that is not a failure (e.g. "listing the local cache instead")."""
-    print(f"hfbrowse: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"hfbrowse: {_one_line(message)}", file=sys.stderr)
+
+
+def _one_line(message: object) -> str:
+    """A message (which may quote a server or a model) as one printable line."""
+    return printable(" ".join(str(message).split()))
 
 
 def _write(text: str) -> None:

@@ -24,6 +24,10 @@ class OfflineError(HFBrowseError):
     """The Hub cannot be reached and the cache does not hold what is needed."""
 
 
+class UnsafeServerAnswer(HFBrowseError):
+    """The server sent something that would become a path but is not a plain id (``../``…)."""
+
+
 class MalformedConfig(HFBrowseError):
     """config.json is missing, unreadable or not a JSON object."""
 
@@ -38,6 +42,11 @@ class NoCheckpoint(HFBrowseError):
 
 class UnsupportedModel(HFBrowseError):
     """transformers has no class for this configuration (or would need remote code)."""
+
+
+class UnsafeInput(HFBrowseError):
+    """What a model folder or a server supplied would make hfbrowse read or write outside where
+    it should (a path with ``..``, a symlink out of the folder), or block (a FIFO): refused."""
 
 
 def one_line(exc: BaseException, limit: int = 240) -> str:

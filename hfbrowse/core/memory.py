@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
+from hfbrowse.core.formatting import human_count
 from hfbrowse.core.heads.compat_results import HeadCompat
 
 # (name, bytes per parameter, bytes per cached K/V value at the compute dtype of that precision)
@@ -30,6 +31,7 @@ PRECISIONS: tuple[tuple[str, float, int], ...] = (
 DEFAULT_CONTEXT = 4096
 MAX_DEFAULT_CONTEXT = 8192
 _ALL_SLIDING = {"mistral", "mixtral", "mistral3", "ministral"}
+MAX_PLAUSIBLE = 2**40  # no layer count, head count or dimension comes near a trillion
 
 
 def _first_int(config: dict[str, Any], *names: str) -> tuple[int | None, str | None]:
@@ -103,6 +105,10 @@ def kv_shape(config: dict[str, Any]) -> tuple[KVShape | None, str]:
         return None, "config.json gives neither head_dim nor a hidden size to derive it"
 
     sliding, window = _sliding(cfg, config, layers, notes)
+    sizes = {"layers": layers, "K/V heads": kv_heads, "head dim": max(k_dim, v_dim)}
+    for what, value in sizes.items():
+        if value > MAX_PLAUSIBLE:  # a config's 10^300 would make every product meaningless
+            return None, f"config.json's {what} ({human_count(value)}) is no real size"
     shape = KVShape(layers, kv_heads, k_dim, v_dim, sliding, window, tuple(notes))
     return shape, "; ".join(notes)
 
@@ -247,7 +253,7 @@ def estimate_memory(
     kv, kv_note = kv_shape(config) if causal_lm else (None, "KV cache: only for causal LM heads")
     rows = []
     for name, per_param, kv_bytes in PRECISIONS:
-        weights = int(parameters * per_param)
+        weights = parameters * round(per_param * 2) // 2  # integers: any count, no overflow
         cache = kv.cache_bytes(context, batch, kv_bytes) if kv else None
         need = weights + (cache or 0)
         rows.append(

@@ -59,7 +59,7 @@ def load_facts(ref: ModelRef, gateway: HubGateway) -> ModelFacts:
         if not folder.is_dir():
             raise ModelNotFound(f"No such folder: {ref.id}")
         config_path = folder / "config.json"
-        if not config_path.is_file():
+        if not config_path.exists() and not config_path.is_symlink():
             raise MalformedConfig(f"{folder.name} has no config.json: is it a model folder?")
         config = read_config(config_path)
         return ModelFacts(ref, config, str(config_path), resolve_heads(config), None, False)

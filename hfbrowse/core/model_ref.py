@@ -9,9 +9,16 @@ from pathlib import Path
 from typing import Literal
 
 from hfbrowse.core.errors import ModelNotFound
+from hfbrowse.core.safe_paths import check_revision
 
 # The Hub's own rule (huggingface_hub.utils.validate_repo_id): one optional namespace.
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[\w.\-]{1,96})?$")
+
+
+def is_hub_id(text: str) -> bool:
+    """Whether ``text`` is a valid Hub repo id (``gpt2``, ``org/name``): the one rule, used
+    before an id becomes a request or a cache folder name."""
+    return bool(_REPO_ID.fullmatch(text)) and "--" not in text and ".." not in text
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,9 @@ class ModelRef:
     id: str  # Hub repo id, or the absolute folder path
     revision: str | None = None
     label: str | None = None  # e.g. "demo" for the built-in demo models
+
+    def __post_init__(self) -> None:
+        check_revision(self.revision)  # it names a file under refs/ in the HF cache
 
     @property
     def is_local(self) -> bool:
@@ -66,6 +76,6 @@ def parse_model_arg(
     looks_like_path = text.startswith((".", "/", "~")) or text.count("/") > 1 or "\\" in text
     if looks_like_path:
         raise ModelNotFound(f"No such folder: {text}")
-    if not _REPO_ID.match(text) or "--" in text or ".." in text:
+    if not is_hub_id(text):
         raise ModelNotFound(f"{text!r} is neither a folder nor a valid Hub model id (org/name).")
     return ModelRef("hub", text, revision=revision)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.torch_check import torch_installed
 from hfbrowse.demo import tokenizers_offline as toks
 
@@ -262,8 +263,14 @@ def ensure_built(dest: Path, name: str, head: str, build: Callable[[Path], None]
     folder = dest / name
     if is_complete(folder, head):
         return folder
-    dest.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=dest))
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=dest))
+    except OSError as exc:  # HF_HOME is a file, read-only, full …
+        raise HFBrowseError(
+            f"cannot build the demo models in {dest}: {exc.strerror or exc}"
+            " (set HF_HOME to a folder you can write to)."
+        ) from None
     try:
         with quiet():
             build(tmp)
@@ -274,11 +281,16 @@ def ensure_built(dest: Path, name: str, head: str, build: Callable[[Path], None]
             shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(OSError):  # lost a race: another process put it in place
             os.rename(tmp, folder)
+    except OSError as exc:
+        raise HFBrowseError(
+            f"cannot build demo model {name!r} in {dest}: {exc.strerror or exc}"
+            " (set HF_HOME to a folder you can write to)."
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     if not is_complete(folder, head):
-        raise RuntimeError(f"could not build demo model {name!r} in {dest}")
+        raise HFBrowseError(f"could not build demo model {name!r} in {dest}.")
     return folder
 
 

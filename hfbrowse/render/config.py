@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from hfbrowse.core.config.tree import ConfigNode
+from hfbrowse.core.untrusted import printable
 
 if TYPE_CHECKING:
     from hfbrowse.core.config.keys import ConfigExplanation, KeyDoc
@@ -27,9 +28,9 @@ VALUE_STYLES = {
 
 
 def node_label(node: ConfigNode) -> Text:
-    label = Text(node.key, style="bold")
+    label = Text(printable(node.key), style="bold")
     label.append(" " if node.kind in ("object", "list", "more") else ": ")
-    label.append(node.value, style=VALUE_STYLES[node.kind])
+    label.append(printable(node.value), style=VALUE_STYLES[node.kind])
     return label
 
 
@@ -43,7 +44,7 @@ def mark(doc: KeyDoc | None) -> Text:
     if doc is None:
         return Text()
     if doc.differs and doc.field is not None:
-        default = doc.field.default or "?"
+        default = printable(doc.field.default or "?")
         if len(default) > DEFAULT_WIDTH:
             default = default[: DEFAULT_WIDTH - 1] + "…"
         return Text(f"  ≠ {default}", style="yellow")
@@ -56,22 +57,22 @@ def describe(node: ConfigNode, explanation: ConfigExplanation | None, loading: b
     """The panel text for a highlighted tree node: one facts line, then the description."""
     key = top_key(node.path)
     out = Text()
-    out.append(node.path, style="bold")
+    out.append(printable(node.path), style="bold")
     if explanation is None:
         out.append("  explaining …" if loading else "", style="dim")
         return out
     doc = explanation.key(key)
     if explanation.message or doc is None:
-        out.append(f"  {explanation.message or 'no documentation'}", style="dim")
+        out.append(f"  {printable(explanation.message or 'no documentation')}", style="dim")
         return out
     field = doc.field
     if node.path != key:
-        out.append(f" (inside {key})", style="dim")
+        out.append(f" (inside {printable(key)})", style="dim")
     if field is not None:
         if field.type:
-            out.append(f" · {field.type}", style="cyan")
+            out.append(f" · {printable(field.type)}", style="cyan")
         if field.default is not None:
-            out.append(f" · default {field.default}", style="dim")
+            out.append(f" · default {printable(field.default)}", style="dim")
         if doc.differs:
             out.append(" · ≠ default", style="yellow")
     status = {"alias": "alias", "derived": "derived", "generation": "generation setting",
@@ -81,11 +82,11 @@ def describe(node: ConfigNode, explanation: ConfigExplanation | None, loading: b
     owner = explanation.config_class or ""
     if explanation.remote:
         owner += ", the repo's own code read as text"
-    out.append(f" · {owner}", style="dim")
+    out.append(f" · {printable(owner)}", style="dim")
     if doc.note:
-        out.append(f"\n{doc.note}", style="italic")
+        out.append(f"\n{printable(doc.note, keep_lines=True)}", style="italic")
     if field is not None and field.description:
-        out.append(f"\n{field.description}")
+        out.append(f"\n{printable(field.description, keep_lines=True)}")
     elif doc.note is None:
         out.append("\nNo description in transformers.", style="dim")
     return out

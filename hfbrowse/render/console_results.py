@@ -23,6 +23,7 @@ from hfbrowse.core.console.heads.generate import GenerationOutput
 from hfbrowse.core.console.heads.sequence_classes import SequenceClassesOutput
 from hfbrowse.core.console.heads.token_classes import TokenClassesOutput
 from hfbrowse.core.console.results import HeadOutput, RunResult
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.theme import code
 
 BAR_WIDTH = 24
@@ -44,15 +45,20 @@ def percent(p: float) -> str:
     return f"{p * 100:5.1f}%"
 
 
+def _lines(text: str) -> str:
+    """Model output as text a terminal shows as it is (line breaks kept, controls escaped)."""
+    return printable(text, keep_lines=True)
+
+
 def prompt_line(text: str) -> Text:
     line = Text("› ", style="bold cyan")
-    line.append(text, style="bold")
+    line.append(_lines(text), style="bold")
     return line
 
 
 def streaming(prompt: str, generated: str, continuation: bool = True) -> Text:
-    out = Text(prompt, style="dim") if continuation else Text("→ ", style="bold cyan")
-    out.append(generated, style=GENERATED)
+    out = Text(_lines(prompt), style="dim") if continuation else Text("→ ", style="bold cyan")
+    out.append(_lines(generated), style=GENERATED)
     out.append(" ▌", style="blink bold cyan")
     return out
 
@@ -70,13 +76,15 @@ def generic(out: HeadOutput) -> Text:
     for name, value in asdict(out).items():  # type: ignore[call-overload]
         if name != "kind":
             text.append(f"{name}: ", style="bold")
-            text.append(f"{value}\n")
+            text.append(f"{_lines(str(value))}\n")
     return text
 
 
 def generation(out: GenerationOutput) -> Text:
-    text = Text(out.prompt, style="dim") if out.continuation else Text("→ ", style="bold cyan")
-    text.append(out.text, style=GENERATED)
+    text = (
+        Text(_lines(out.prompt), style="dim") if out.continuation else Text("→ ", style="bold cyan")
+    )
+    text.append(_lines(out.text), style=GENERATED)
     if not out.text.strip():
         text.append("  (only special tokens were generated)", style="italic dim")
     if out.stopped:
@@ -97,28 +105,31 @@ def chat(out: ChatOutput) -> Text:
 def fill_mask(out: FillMaskOutput) -> Group:
     parts: list[RenderableType] = []
     for number, mask in enumerate(out.masks, 1):
+        mask_token = printable(out.mask_token)
         where = f" (token {mask.token_index})" if mask.token_index is not None else ""
-        parts.append(Text(f"{out.mask_token} #{number}{where}", style="bold"))
-        width = max((len(c.token) for c in mask.candidates), default=4)
+        parts.append(Text(f"{mask_token} #{number}{where}", style="bold"))
+        width = max((len(printable(c.token)) for c in mask.candidates), default=4)
         for c in mask.candidates:
             row = Text(
-                f"  {c.token:<{width}}  ", style="bold green" if c is mask.candidates[0] else ""
+                f"  {printable(c.token):<{width}}  ",
+                style="bold green" if c is mask.candidates[0] else "",
             )
             row.append(bar(c.probability), style="green")
             row.append(f" {percent(c.probability)}")
             parts.append(row)
     filled = Text("filled: ", style="dim")
-    filled.append(out.filled)
+    filled.append(_lines(out.filled))
     parts.append(filled)
     return Group(*parts)
 
 
 def answer(out: AnswerSpan) -> Group:
     head = Text("answer: ", style="bold")
-    head.append(repr(out.answer), style="bold green")
+    head.append(printable(repr(out.answer)), style="bold green")
     head.append(f"  score {out.score:.4f}  chars {out.start}–{out.end}", style="dim")
-    context = Text(out.context)
-    context.stylize("bold black on green", out.start, out.end)
+    context = Text(_lines(out.context[: out.start]))  # escaping changes lengths: piece by piece
+    context.append(_lines(out.context[out.start : out.end]), style="bold black on green")
+    context.append(_lines(out.context[out.end :]))
     return Group(head, context)
 
 
@@ -133,29 +144,31 @@ def token_classes(out: TokenClassesOutput) -> Group:
     inline = Text()
     cursor = 0
     for entity in out.entities:
-        inline.append(out.text[cursor : entity.start])
+        inline.append(_lines(out.text[cursor : entity.start]))
         style = entity_style(entity.type, kinds)
-        inline.append(out.text[entity.start : entity.end], style=style)
-        inline.append(f" {entity.type}", style=style.replace("bold ", "").replace("black", "dim"))
+        inline.append(_lines(out.text[entity.start : entity.end]), style=style)
+        kind_style = style.replace("bold ", "").replace("black", "dim")
+        inline.append(f" {printable(entity.type)}", style=kind_style)
         cursor = entity.end
-    inline.append(out.text[cursor:])
+    inline.append(_lines(out.text[cursor:]))
     if not out.entities:
         inline.append("   (no entities)", style="italic dim")
     tokens = Text()
     for token in out.tokens:
-        tokens.append(token.token)
+        tokens.append(printable(token.token))
         tokens.append("/", style="dim")
         outside = token.label.upper() == "O"
-        tokens.append(token.label, style="dim" if outside else "bold")
+        tokens.append(printable(token.label), style="dim" if outside else "bold")
         tokens.append("  ")
     return Group(inline, tokens)
 
 
 def sequence_classes(out: SequenceClassesOutput) -> Group:
-    width = max((len(s.label) for s in out.labels), default=5)
+    width = max((len(printable(s.label)) for s in out.labels), default=5)
     rows: list[RenderableType] = []
     for score in out.labels:
-        row = Text(f"{score.label:<{width}}  ", style="bold" if score is out.labels[0] else "")
+        label = printable(score.label)
+        row = Text(f"{label:<{width}}  ", style="bold" if score is out.labels[0] else "")
         row.append(bar(score.probability), style="magenta")
         row.append(f" {percent(score.probability)}")
         rows.append(row)
@@ -170,7 +183,7 @@ def features(out: FeaturesOutput) -> Group:
     ]
     for emb in out.embeddings:
         first = ", ".join(f"{v:+.3f}" for v in emb.first)
-        row = Text(f"{emb.text!r}: ", style="dim")
+        row = Text(f"{printable(repr(emb.text))}: ", style="dim")
         pooled = f"mean-pooled over {emb.tokens} tokens" if emb.tokens else "pooled by the server"
         row.append(f"{pooled} · dim {emb.dim} · norm {emb.norm:.3f}")
         row.append(f" · [{first}, …]", style="dim")
@@ -197,7 +210,7 @@ def timing_line(result: RunResult) -> Text:
 
 
 def notices(result: RunResult) -> list[Text]:
-    return [Text(f"note: {n}", style="yellow") for n in result.notices]
+    return [Text(f"note: {printable(n)}", style="yellow") for n in result.notices]
 
 
 RENDERERS: dict[str, Any] = {
@@ -212,7 +225,7 @@ RENDERERS: dict[str, Any] = {
 
 
 def snippet(text: str) -> Syntax:
-    return code(text, line_numbers=False, word_wrap=True)
+    return code(_lines(text), line_numbers=False, word_wrap=True)
 
 
 REPLY_STYLES = {"done": "green", "warn": "yellow", "error": "bold red", "info": ""}
@@ -227,6 +240,6 @@ def command_reply(reply: Reply) -> RenderableType:
         for i, (command, what) in enumerate(reply.rows):
             text.append(("\n" if i else "") + f"{command:<18}", style="bold")
             text.append(what)
-        text.append(f"\n{reply.text}")
+        text.append(f"\n{_lines(reply.text)}")
         return text
-    return Text(reply.text, style=REPLY_STYLES.get(reply.kind, ""))
+    return Text(_lines(reply.text), style=REPLY_STYLES.get(reply.kind, ""))

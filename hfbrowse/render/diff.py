@@ -18,6 +18,7 @@ from rich.text import Text
 
 from hfbrowse.core.source.classes import MethodSource
 from hfbrowse.core.source.head_diff import HeadDiff, MethodDiff, method_summary
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.theme import SYNTAX_THEME
 
 ADDED = "on #123d1f"
@@ -31,14 +32,14 @@ def highlighted(method: MethodSource | None) -> dict[int, Text]:
     if method is None:
         return {}
     syntax = Syntax("", "python", theme=SYNTAX_THEME, background_color="default")
-    lines = syntax.highlight(method.text).split("\n", allow_blank=True)
+    lines = syntax.highlight(printable(method.text, keep_lines=True)).split("\n", allow_blank=True)
     return {method.start_line + i: line for i, line in enumerate(lines)}
 
 
 def _code(lines: dict[int, Text], number: int | None, fallback: str | None) -> Text:
     if number is not None and number in lines:
         return lines[number].copy()
-    return Text(fallback or "")
+    return Text(printable(fallback or ""))
 
 
 def method_header(m: MethodDiff, diff: HeadDiff) -> Text:
@@ -47,7 +48,7 @@ def method_header(m: MethodDiff, diff: HeadDiff) -> Text:
     head.append(f"   {method_summary(m)}", style="italic")
     for mark, style, src in (("-", REMOVED_MARK, m.left), ("+", ADDED_MARK, m.right)):
         if src is not None:
-            where = f"{src.defining_class}  {Path(src.file).name}:{src.start_line}"
+            where = printable(f"{src.defining_class}  {Path(src.file).name}:{src.start_line}")
             head.append(f"\n  {mark} {where}", style=style if mark else "dim")
     return head
 
@@ -149,15 +150,15 @@ def diff_title(diff: HeadDiff, side_by_side: bool) -> Text:
     context = "whole methods" if diff.context >= 10_000 else f"{diff.context} lines of context"
     title = Text()
     title.append("- ", style=REMOVED_MARK)
-    title.append(diff.left.label, style="bold")
+    title.append(printable(diff.left.label), style="bold")
     if diff.left.file:
-        title.append(f"  {diff.left.file}", style="dim")
+        title.append(f"  {printable(diff.left.file)}", style="dim")
     if diff.left.remote:
         title.append("  REMOTE CODE, read not run", style="bold red")
     title.append("\n+ ", style=ADDED_MARK)
-    title.append(diff.right.label, style="bold")
+    title.append(printable(diff.right.label), style="bold")
     if diff.right.file:
-        title.append(f"  {diff.right.file}", style="dim")
+        title.append(f"  {printable(diff.right.file)}", style="dim")
     if diff.right.remote:
         title.append("  REMOTE CODE, read not run", style="bold red")
     title.append(f"\n+{diff.added} −{diff.removed} lines · {mode} · {context}", style="italic")

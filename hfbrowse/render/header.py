@@ -12,6 +12,7 @@ from rich.text import Text
 
 from hfbrowse.core.formatting import human_count
 from hfbrowse.core.model import ModelFacts
+from hfbrowse.core.untrusted import printable
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,19 @@ class HeaderFacts:
 
 def header_line(h: HeaderFacts) -> Text:
     line = Text()
-    line.append(h.model_type or "no model_type", style="bold cyan")
+    line.append(printable(h.model_type or "no model_type"), style="bold cyan")
     line.append(" · ")
-    line.append(", ".join(h.architectures) or "no architectures", style="bold")
+    line.append(printable(", ".join(h.architectures) or "no architectures"), style="bold")
     line.append(" · ")
     if h.recommended:
         line.append(h.recommended, style="bold green")
     else:
-        others = ", ".join(h.other_auto_classes)
+        others = printable(", ".join(h.other_auto_classes))
         line.append(f"no text head{f' ({others})' if others else ''}", style="bold yellow")
     line.append(" · ")
     line.append(f"{human_count(h.parameters)} params")
     if h.label:
-        line.append(f"  [{h.label}: random weights]", style="italic yellow")
+        line.append(f"  [{printable(h.label)}: random weights]", style="italic yellow")
     if h.remote_code:
         line.append("  [custom code: auto_map]", style="italic red")
     if h.from_cache:

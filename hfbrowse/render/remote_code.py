@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hfbrowse.core.source.remote_code import RemoteCode
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.theme import code
 
 EXPLAIN = (
@@ -19,7 +20,7 @@ EXPLAIN = (
 
 
 def banner(remote: RemoteCode) -> Text:
-    return Text(f" {remote.banner} ", style="bold white on red")
+    return Text(f" {printable(remote.banner)} ", style="bold white on red")
 
 
 def render_remote(remote: RemoteCode) -> RenderableType:
@@ -33,22 +34,24 @@ def render_remote(remote: RemoteCode) -> RenderableType:
         e = found.entry
         where = f"{found.file}:{found.line}" if found.file else f"{e.module}.py: not found"
         where = f"{e.repo}: {where}" if e.repo else where
-        table.add_row(e.auto_class, e.class_name, where)
+        table.add_row(*(Text(printable(cell)) for cell in (e.auto_class, e.class_name, where)))
     parts += [table, Text("")]
     for found in remote.classes:
         for method in found.source.methods:
             head = Text()
-            head.append(f"{found.entry.class_name}.{method.name}", style="bold yellow")
+            name = printable(f"{found.entry.class_name}.{method.name}")
+            head.append(name, style="bold yellow")
             if method.defining_class != found.entry.class_name:
-                head.append(f"  inherited from {method.defining_class}", style="italic magenta")
-            head.append(f"  {Path(method.file).name}:{method.start_line}", style="dim")
+                inherited = printable(method.defining_class)
+                head.append(f"  inherited from {inherited}", style="italic magenta")
+            head.append(printable(f"  {Path(method.file).name}:{method.start_line}"), style="dim")
             parts += [head, code(method.text, start_line=method.start_line), Text("")]
     for file in remote.files:
-        head = Text(f"── {file.name}", style="bold cyan")
+        head = Text(f"── {printable(file.name)}", style="bold cyan")
         if file.error:
-            head.append(f"  {file.error}", style="red")
+            head.append(f"  {printable(file.error)}", style="red")
             parts.append(head)
             continue
-        head.append(f"  {file.lines} lines · {file.repo}", style="dim")
+        head.append(printable(f"  {file.lines} lines · {file.repo}"), style="dim")
         parts += [head, code(file.text), Text("")]
     return Group(*parts)

@@ -9,6 +9,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from hfbrowse.core.source.classes import ClassSource
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.theme import code
 
 
@@ -53,16 +54,17 @@ class SourceTitle:
 def source_title(head: str, source: ClassSource, heads_count: int) -> SourceTitle:
     """The source pane's title for ``head`` resolved to ``source``."""
     path = source.relative_file.removeprefix("transformers/") if source.relative_file else None
-    return SourceTitle(head, source.class_name, path, source.line, heads_count)
+    return SourceTitle(head, printable(source.class_name), path, source.line, heads_count)
 
 
 def source_body(source: ClassSource) -> RenderableType:
     parts: list[RenderableType] = []
     for method in source.methods:
         where = Text(no_wrap=True, overflow="ellipsis")  # one line, like the code under it
-        where.append(f"def {method.name}", style="bold yellow")
+        where.append(printable(f"def {method.name}"), style="bold yellow")
         if method.defining_class != source.class_name:
-            where.append(f"  inherited from {method.defining_class}", style="italic magenta")
+            inherited = printable(method.defining_class)
+            where.append(f"  inherited from {inherited}", style="italic magenta")
         where.append(f"  {Path(method.file).name}:{method.start_line}", style="dim")
         parts.append(where)
         parts.append(code(method.text, start_line=method.start_line))

@@ -21,7 +21,7 @@ from hfbrowse.core.source.classes import ClassSource
 from hfbrowse.report import analysis, config_keys, diffs, facts, remote_code, run, source, tensors
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order
@@ -62,7 +62,15 @@ def build_document(ctx: ReportContext) -> Document:
 
 
 def render_text(doc: Document) -> str:
+    """The ``--print`` text: each section's lines; a section whose text cannot be made (its
+    build failed, or left something unexpected) is one line of its own, the others still show.
+    Model text in it is raw: the CLI's output makes every line ``printable``."""
     lines: list[str] = []
     for section in SECTIONS:
-        lines += section.text(doc)
+        try:
+            lines += section.text(doc)
+        except Exception as exc:
+            failed = doc.get(section.name)
+            why = failed.get("error") if isinstance(failed, dict) else None
+            lines += ["", f"{section.name}: {why or as_user_error(exc)}"]
     return "\n".join(lines)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hfbrowse.core.formatting import human_bytes, shape_text
+from typing import Any
+
+from hfbrowse.core.checkpoint.tensors import TensorRow
+from hfbrowse.core.formatting import grouped, human_bytes, shape_text
 from hfbrowse.report.context import Document, ReportContext, Section
 
 
@@ -22,20 +25,25 @@ def build(ctx: ReportContext, doc: Document) -> None:
             {"dtype": t.dtype, "tensors": t.tensors, "parameters": t.parameters, "bytes": t.nbytes}
             for t in table.totals
         ],
-        "rows": [
-            {
-                "name": r.name,
-                "shape": list(r.shape),
-                "dtype": r.dtype,
-                "parameters": r.parameters,
-                "bytes": r.nbytes,
-                "file": r.file,
-            }
-            for r in table.rows
-        ],
+        "rows": [_row(r) for r in table.rows],
+        "flagged": len(table.flagged),
     }
     if checkpoint.notice:
         doc["tensors"]["notice"] = checkpoint.notice
+
+
+def _row(r: TensorRow) -> dict[str, Any]:
+    row = {
+        "name": r.name,
+        "shape": list(r.shape),
+        "dtype": r.dtype,
+        "parameters": r.parameters,
+        "bytes": r.nbytes,
+        "file": r.file,
+    }
+    if r.problem is not None:  # schema 1.2: only on rows whose header entry does not add up
+        row["problem"] = r.problem
+    return row
 
 
 def text(doc: Document) -> list[str]:
@@ -50,19 +58,25 @@ def text(doc: Document) -> list[str]:
     width = max((len(r["name"]) for r in tensors["rows"]), default=4)
     for r in tensors["rows"]:
         shape = shape_text(tuple(r["shape"]))
+        flag = f"  ⚠ {r['problem']}" if r.get("problem") else ""
         out.append(
             f"  {r['name']:<{width}}  {shape:<20} {r['dtype']:<6}"
-            f" {r['parameters']:>14,}  {human_bytes(r['bytes']):>10}"
+            f" {grouped(r['parameters']):>14}  {human_bytes(r['bytes']):>10}{flag}"
+        )
+    if tensors.get("flagged"):
+        out.append(
+            f"⚠ {tensors['flagged']:,} of {tensors['count']:,} tensors: the header's shape and"
+            " byte range disagree, or ranges overlap (counted as the header claims)."
         )
     out.append("Totals:")
     for t in tensors["totals"]:
         out.append(
             f"  {t['dtype']:<6} {t['tensors']:>6} {_tensors(t['tensors'])}"
-            f"  {t['parameters']:>16,} params  {human_bytes(t['bytes']):>10}"
+            f"  {grouped(t['parameters']):>16} params  {human_bytes(t['bytes']):>10}"
         )
     out.append(
         f"  {'all':<6} {tensors['count']:>6} {_tensors(tensors['count'])}"
-        f"  {tensors['parameters']:>16,} params  {human_bytes(tensors['bytes']):>10}"
+        f"  {grouped(tensors['parameters']):>16} params  {human_bytes(tensors['bytes']):>10}"
     )
     return out
 

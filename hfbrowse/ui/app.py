@@ -12,10 +12,12 @@ from collections.abc import Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import Prefetch
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.messages import LibraryLog
 from hfbrowse.ui.options import LaunchOptions
@@ -89,6 +91,26 @@ class HFBrowseApp(App[None]):
         self.library_log.append((level, text))
         severity = "warning" if level == "warning" else "error"
         self.notify(summarise_log(text), severity=severity, timeout=6, markup=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification as plain text: messages quote models and servers, so markup is
+        never parsed and control characters are shown as escapes (``printable``); every
+        ``notify`` of a screen or widget comes here."""
+        super().notify(
+            printable(message, keep_lines=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- keys and the palette --------------------------------------------------------------
     def action_interrupt(self) -> None:

@@ -71,3 +71,39 @@ def test_bin_only_hub_repo_asks_before_any_weight_byte(clean_cache, gateway, hub
         gateway,
     )
     assert result.output.kind == "fill-mask"
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["hub-died", "offline"])
+def test_a_dead_hub_is_not_a_missing_file(clean_cache, offline):
+    """The Hub dying mid-session: huggingface_hub raises LocalEntryNotFoundError, a subclass of
+    EntryNotFoundError; the console said "… has no tokenizer.json" (issue 9)."""
+    import threading
+
+    from hfbrowse.core.console.download import _fetch
+    from hfbrowse.core.errors import OfflineError
+    from hfbrowse.core.hub.gateway import HubGateway
+    from tests.support.hostile_hub import dead_loopback_url
+
+    gateway = HubGateway(endpoint=dead_loopback_url(), offline=offline)
+    ref = ModelRef("hub", hub_id("tiny-gpt2"))
+    with pytest.raises(OfflineError) as raised:
+        _fetch(
+            ref, gateway, None, "tokenizer.json", lambda *a: None, threading.Event(), (1, 1, False)
+        )
+    assert "has no" not in str(raised.value)
+    assert "not in the local cache" in str(raised.value)
+    assert gateway.offline  # the session now serves the cache at once
+
+
+def test_translate_checks_local_entry_before_entry_not_found():
+    from huggingface_hub.errors import LocalEntryNotFoundError, RemoteEntryNotFoundError
+
+    from hfbrowse.core.errors import ModelNotFound, OfflineError
+    from hfbrowse.core.hub.gateway import HubGateway
+
+    gateway = HubGateway(endpoint="http://127.0.0.1:9")
+    ref = ModelRef("hub", "org/model")
+    local = gateway.translate(LocalEntryNotFoundError("not cached"), ref, "tokenizer.json")
+    assert isinstance(local, OfflineError)
+    remote = RemoteEntryNotFoundError.__new__(RemoteEntryNotFoundError)
+    assert isinstance(gateway.translate(remote, ref, "tokenizer.json"), ModelNotFound)

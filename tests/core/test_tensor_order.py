@@ -32,6 +32,17 @@ def test_natural_key_compares_numbers_as_numbers():
     assert sorted(names, key=natural_key) == ["emb", "h.1.b", "h.1.w", "h.2.w", "h.9.w", "h.10.w"]
 
 
+def test_natural_key_takes_any_name():
+    """A hostile header: a 5,000-digit run (``int()`` refuses over 4,300 digits) and digits
+    that are not ASCII (``"²".isdigit()`` is true, ``int("²")`` raises) sort like the rest."""
+    big = "9" * 5000
+    names = [f"h.{big}.w", "h.²", "h.10.w", "h.0010.x", "h.٣.w", "h.2.w"]
+    ordered = sorted(names, key=natural_key)
+    assert ordered == ["h.2.w", "h.10.w", "h.0010.x", f"h.{big}.w", "h.²", "h.٣.w"]
+    rows = [TensorRow(n, (1,), "F32", 1, 4, "f") for n in names]
+    assert [r.name for r in make_table(rows, "test", ["f"]).rows] == ordered
+
+
 def test_sharded_checkpoint_rows_follow_the_layers_not_the_files(fixtures):
     table = local_tensor_table(fixtures["sparse-70b"])
     layers = _layers([r.name for r in table.rows])

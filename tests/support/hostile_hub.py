@@ -36,6 +36,7 @@ MODES = (
     "500",  # 500 Internal Server Error
     "drop",  # the true status and Content-Length, then half the body, then the socket closes
     "redirect",  # 302 to the same path on `redirect_to` (another loopback host/port)
+    "forge",  # the true answer with some headers replaced by `forge` (a crafted ETag, commit …)
 )
 SCOPES = ("all", "api", "resolve", "weights")
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
@@ -52,6 +53,7 @@ class Seen:
     hostile: bool  # whether the mode applied (else passed through)
     status: int | None  # None: never answered
     bytes_sent: int  # body bytes written to the socket
+    authorized: bool = False  # the request carried an Authorization header (a token)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -113,6 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
         mode = hub.mode if hostile else "pass"
         rng = self.headers.get("Range")
         status, sent = None, 0
+        self._partial: tuple[int | None, int] = (None, 0)
         try:
             if mode == "hang":
                 hub._stopping.wait(hub.hold_s)
@@ -127,10 +130,12 @@ class _Handler(BaseHTTPRequestHandler):
                 status, sent = self._redirect()
             else:
                 status, sent = self._proxy(mode)
-        except OSError:
-            pass  # the client went away: what was sent is recorded below
+        except OSError:  # the client went away (hung up): record what went out before
+            status, sent = self._partial
         finally:
-            hub._record(Seen(self.command, self.path, rng, hostile, status, sent), done=True)
+            authorized = self.headers.get("Authorization") is not None
+            seen = Seen(self.command, self.path, rng, hostile, status, sent, authorized)
+            hub._record(seen, done=True)
 
     do_GET = do_HEAD = _dispatch
 
@@ -188,8 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
             resp = conn.getresponse()
             length = int(resp.getheader("Content-Length") or 0)
             head = f"HTTP/1.1 {resp.status} {resp.reason}\r\n"
+            forged = {k.lower(): v for k, v in hub.forge.items()} if mode == "forge" else {}
             for key, value in resp.getheaders():
                 if key.lower() not in HOP_HEADERS:
+                    value = forged.get(key.lower(), value)
                     head += f"{key}: {value.replace(hub.upstream, hub.url)}\r\n"
             head += f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
             body_wanted = 0 if self.command == "HEAD" else length
@@ -197,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body_wanted = length // 2
             if mode == "trickle":
                 return resp.status, self._trickle(head.encode(), resp, body_wanted)
+            self._partial = (resp.status, 0)
             self.wfile.write(head.encode())
             sent = 0
             while sent < body_wanted:
@@ -205,6 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 self.wfile.write(chunk)
                 sent += len(chunk)
+                self._partial = (resp.status, sent)
                 with hub._lock:
                     hub.body_bytes_sent += len(chunk)
             if mode == "drop":
@@ -259,12 +268,14 @@ class HostileHub:
         interval_s: float = 1.0,
         max_bytes: int = 120,
         lifetime_s: float = 120.0,
+        forge: dict[str, str] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode {mode!r}: one of {MODES}")
         if where not in SCOPES:
             raise ValueError(f"where {where!r}: one of {SCOPES}")
-        needs_upstream = mode in ("pass", "trickle", "ignore_range", "drop") or where != "all"
+        needs_upstream = mode in ("pass", "trickle", "ignore_range", "drop", "forge")
+        needs_upstream = needs_upstream or where != "all"
         if needs_upstream and upstream is None:
             raise ValueError(f"mode {mode!r} (where={where!r}) needs an upstream Hub double")
         for url in (upstream, redirect_to):
@@ -275,6 +286,7 @@ class HostileHub:
         self.redirect_to = redirect_to or dead_loopback_url()
         self.hold_s, self.interval_s = hold_s, interval_s
         self.max_bytes, self.lifetime_s = max_bytes, lifetime_s
+        self.forge = dict(forge or {})
         self.url = ""
         self.body_bytes_sent = 0  # proxied body bytes written (ignore_range, drop, pass)
         self._seen: list[Seen] = []

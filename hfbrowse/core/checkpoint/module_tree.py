@@ -30,6 +30,11 @@ def _natural(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 
+# Tensor names are a checkpoint's text: a module path deeper than this is no real model, and
+# the tree (built and drawn recursively) stops there.
+MAX_DEPTH = 64
+
+
 class _Builder:
     __slots__ = ("children", "leaves")
 
@@ -45,16 +50,21 @@ def module_tree(
     root = _Builder()
     for row in rows:
         node = root
-        for part in row.name.split(".")[:-1]:
+        parts = row.name.split(".")[:-1]
+        if len(parts) > MAX_DEPTH:  # a name of 10,000 dots: the rest is one module's name
+            parts[MAX_DEPTH - 1 :] = [".".join(parts[MAX_DEPTH - 1 :])]
+        for part in parts:
             node = node.children.setdefault(part, _Builder())
         node.leaves.append(row)
     return _freeze(root, "", "", logical or {})
 
 
 def _freeze(node: _Builder, name: str, path: str, logical: Mapping[str, int]) -> ModuleNode:
+    items = node.children.items()
+    if len(node.children) > 1:
+        items = sorted(items, key=lambda kv: _natural(kv[0]))  # type: ignore[assignment]
     children = tuple(
-        _freeze(child, key, f"{path}.{key}" if path else key, logical)
-        for key, child in sorted(node.children.items(), key=lambda kv: _natural(kv[0]))
+        _freeze(child, key, f"{path}.{key}" if path else key, logical) for key, child in items
     )
     leaves = tuple(node.leaves)
     params = sum(c.parameters for c in children) + sum(

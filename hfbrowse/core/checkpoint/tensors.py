@@ -11,7 +11,6 @@ and --json all show the rows in this order (``natural_key``), and ``by_size`` is
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -19,23 +18,35 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfbrowse.core.checkpoint.safetensors import DTYPE_BYTES, SafetensorsHeader, read_local_header
-from hfbrowse.core.errors import MalformedHeader, NoCheckpoint
+from hfbrowse.core.errors import MalformedHeader, NoCheckpoint, UnsafeInput
+from hfbrowse.core.safe_paths import check_repo_name, read_in_folder
+from hfbrowse.core.untrusted import load_json
 
 INDEX_FILE = "model.safetensors.index.json"
 SINGLE_FILE = "model.safetensors"
 SOURCE_HEADERS = "safetensors headers"
 SOURCE_META = "from config — no checkpoint read"
+MAX_INDEX_BYTES = 100_000_000  # a 200,000-tensor index is ~20 MB
 ORDER_NAME = "name"
 ORDER_SIZE = "size"
-_NUMBER = re.compile(r"(\d+)")
+_NUMBER = re.compile(r"([0-9]+)")  # ASCII digits only: "²" or "٣" stay text
 _SHARD = re.compile(r"-(\d+)-of-(\d+)\.")
 
 
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key of a tensor name: text parts as text, runs of digits as numbers."""
-    return tuple(
-        (1, int(part)) if part.isdigit() else (0, part) for part in _NUMBER.split(name) if part
-    )
+def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key of a tensor name: text parts as text, runs of digits as numbers — compared by
+    length, then digits, so a name with a 5,000-digit run sorts without ``int()`` (which
+    refuses over 4,300 digits)."""
+    key = []
+    for part in _NUMBER.split(name):
+        if not part:
+            continue
+        if "0" <= part[0] <= "9":
+            digits = part.lstrip("0") or "0"
+            key.append((1, len(digits), digits))
+        else:
+            key.append((0, 0, part))
+    return tuple(key)
 
 
 def shard_label(file: str) -> str:
@@ -52,6 +63,7 @@ class TensorRow:
     parameters: int
     nbytes: int
     file: str
+    problem: str | None = None  # the header does not add up for it (see HeaderTensor.problem)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,22 @@ class TensorTable:
     @property
     def nbytes(self) -> int:
         return sum(t.nbytes for t in self.totals)
+
+    @property
+    def flagged(self) -> tuple[TensorRow, ...]:
+        """Rows whose header entry does not add up (counted as the header says, and marked)."""
+        return tuple(r for r in self.rows if r.problem is not None)
+
+    def flag_note(self) -> str | None:
+        """One line for the totals when some rows are flagged, else None."""
+        flagged = self.flagged
+        if not flagged:
+            return None
+        noun = "tensor's" if len(flagged) == 1 else "tensors'"
+        return (
+            f"⚠ {len(flagged):,} {noun} header entries do not add up (e.g. {flagged[0].name}:"
+            f" {flagged[0].problem}); their counts are the header's claims."
+        )
 
     @property
     def sharded(self) -> bool:
@@ -125,6 +153,7 @@ def table_from_headers(headers: Iterable[SafetensorsHeader]) -> TensorTable:
             parameters=math.prod(t.shape),
             nbytes=t.data_offsets[1] - t.data_offsets[0],
             file=h.file,
+            problem=t.problem,
         )
         for h in headers
         for t in h.tensors
@@ -132,16 +161,33 @@ def table_from_headers(headers: Iterable[SafetensorsHeader]) -> TensorTable:
     return make_table(rows, SOURCE_HEADERS, [h.file for h in headers])
 
 
-def local_safetensors_files(folder: Path) -> list[Path]:
-    """The checkpoint files of a folder: the index's shards when sharded, else *.safetensors."""
-    index = folder / INDEX_FILE
-    if index.is_file():
+def index_shards(data: str | bytes, source: str = INDEX_FILE) -> list[str]:
+    """The shard file names an index's ``weight_map`` names, each checked to be a plain relative
+    name inside the repo (never ``/etc/passwd`` or ``../x``). The one reader of an index: local
+    folders, Hub repos, the HF cache and downloads all call it."""
+    doc = load_json(data, source, error=MalformedHeader)
+    weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
+    if not isinstance(weight_map, dict):
+        raise MalformedHeader(f"{source}: unreadable index (no weight_map object).")
+    names = set()
+    for value in weight_map.values():
         try:
-            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-            shards = sorted(set(weight_map.values()))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise MalformedHeader(f"{INDEX_FILE}: unreadable index ({exc}).") from None
-        missing = [s for s in shards if not (folder / s).is_file()]
+            names.add(check_repo_name(value, f"{source}'s weight_map"))
+        except UnsafeInput as exc:
+            raise MalformedHeader(str(exc)) from None
+    return sorted(names)
+
+
+def local_safetensors_files(folder: Path) -> list[Path]:
+    """The checkpoint files of a folder: the index's shards when sharded, else *.safetensors.
+    Shards are opened later through ``safe_paths`` (inside the folder, regular files only)."""
+    index = folder / INDEX_FILE
+    if index.exists() or index.is_symlink():
+        try:
+            shards = index_shards(read_in_folder(folder, INDEX_FILE, MAX_INDEX_BYTES))
+        except OSError as exc:
+            raise MalformedHeader(f"{INDEX_FILE}: cannot read ({exc.strerror or exc}).") from None
+        missing = [s for s in shards if not (folder / s).exists()]
         if missing:
             raise MalformedHeader(f"{INDEX_FILE} names missing shard(s): {', '.join(missing[:3])}")
         return [folder / s for s in shards]
@@ -155,7 +201,7 @@ def local_tensor_table(folder: Path) -> TensorTable:
         others = [p.name for p in folder.iterdir() if p.suffix in {".bin", ".pt", ".pth", ".gguf"}]
         hint = f" (found {', '.join(sorted(others))})" if others else ""
         raise NoCheckpoint(f"No safetensors checkpoint in {folder.name}{hint}.")
-    return table_from_headers(read_local_header(p) for p in files)
+    return table_from_headers(read_local_header(p, folder) for p in files)
 
 
 def dtype_nbytes(dtype: str, parameters: int) -> int:

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hfbrowse.core.errors import MalformedConfig
+from hfbrowse.core.safe_paths import open_in_folder
+from hfbrowse.core.untrusted import load_json
 
 MAX_CONFIG_BYTES = 20_000_000
+MAX_CONFIG_DEPTH = 64  # real configs nest 4 or 5 levels; 500 makes recursive readers fail
 LIST_FOLD = 20  # lists longer than this show their first items and a "… N more" node
 
 Kind = Literal["object", "list", "string", "number", "bool", "null", "more"]
@@ -31,26 +34,24 @@ class ConfigNode:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """Parse config.json; anything but a JSON object of sane size is a MalformedConfig."""
+    """Parse config.json; anything but a JSON object of sane size and depth is a MalformedConfig
+    (and a path that leads out of its folder, or a FIFO, an UnsafeInput): never an exception
+    of another kind, never a wait."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise MalformedConfig(f"{path.name} is {size:,} bytes: too large to be a config.")
-        text = path.read_bytes().decode("utf-8")
+        fh, size = open_in_folder(path.parent, path.name)
+        with fh:
+            if size > MAX_CONFIG_BYTES:
+                raise MalformedConfig(f"{path.name} is {size:,} bytes: too large to be a config.")
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise MalformedConfig(f"No config.json in {path.parent}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedConfig(f"Cannot read {path.name}: {exc}") from None
-    return parse_config_text(text, path.name)
+    except OSError as exc:
+        raise MalformedConfig(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
+    return parse_config_text(data, path.name)
 
 
-def parse_config_text(text: str, source: str = "config.json") -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedConfig(f"{source} is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise MalformedConfig(f"{source} is nested too deeply.") from None
+def parse_config_text(text: str | bytes, source: str = "config.json") -> dict[str, Any]:
+    doc = load_json(text, source, max_depth=MAX_CONFIG_DEPTH, error=MalformedConfig)
     if not isinstance(doc, dict):
         raise MalformedConfig(f"{source} must hold a JSON object, not {type(doc).__name__}.")
     return doc

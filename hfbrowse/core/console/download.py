@@ -8,7 +8,6 @@ which aborts the transfer mid-file.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -66,10 +65,13 @@ def fetch_model(
 
 
 def _shards(index_file: Path) -> list[str]:
+    """The index's shard names, each a plain relative name (``index_shards``): a download
+    never lands outside the snapshot folder."""
+    from hfbrowse.core.checkpoint.tensors import index_shards
+
     try:
-        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
-        return sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return index_shards(index_file.read_bytes(), index_file.name)
+    except OSError:
         raise HFBrowseError(f"{index_file.name}: unreadable checkpoint index.") from None
 
 
@@ -91,6 +93,8 @@ def _fetch(
     index, total, more = number
     label = f"{index}/{total}{'+' if more else ''} files: {filename}"
     try:
+        if not gateway.offline:  # what becomes a cache path is checked before any byte
+            gateway.checked_metadata(ref, filename, revision or ref.revision)
         return Path(
             hf_hub_download(
                 ref.id,
@@ -105,10 +109,10 @@ def _fetch(
     except DownloadCancelled:
         raise
     except Exception as exc:
-        err = gateway.translate(exc, ref, filename)
+        err = gateway.fail(exc, ref, filename)
         if isinstance(err, OfflineError):
             raise OfflineError(
-                f"{filename} of {ref.id} is not in the local cache and the Hub cannot be reached."
+                f"{err}: {filename} of {ref.id} is not in the local cache, so it cannot be loaded."
             ) from None
         raise err from None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from hfbrowse.core.console.errors import RunError
 from hfbrowse.core.console.preflight import WeightFiles
-from hfbrowse.core.errors import one_line
+from hfbrowse.core.errors import HFBrowseError, one_line
 
 DTYPE_NAMES = {
     "auto": "auto",
@@ -261,8 +261,13 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[An
     (transformers' own loading info: missing keys and shape mismatches)."""
     import torch
 
-    from hfbrowse.core.heads.meta_model import import_transformers
+    from hfbrowse.core.config.tree import read_config
+    from hfbrowse.core.heads.meta_model import check_buildable, import_transformers
 
+    try:  # a config that no model could be built from (10^9 layers would never finish)
+        check_buildable(read_config(folder / "config.json"))
+    except HFBrowseError as exc:
+        raise RunError(str(exc)) from None
     placement = key.placement()
     if placement is not None:
         from hfbrowse.core.console.placement import require_accelerate

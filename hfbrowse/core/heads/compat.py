@@ -94,45 +94,41 @@ def checkpoint_view(
     return rows, basis, counts
 
 
-def _skip_init_mode() -> Any:
-    """A torch function mode that skips ``torch.nn.init.*_`` calls (meta tensors: nothing to fill).
-
-    Torch function modes are thread-local, unlike transformers' ``no_init_weights``, which patches
-    torch globally and would race with a model the console is loading at the same time.
-    """
-    from torch.overrides import TorchFunctionMode
-
-    class SkipInit(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            name = getattr(func, "__name__", "")
-            if getattr(func, "__module__", None) == "torch.nn.init" and name.endswith("_"):
-                return args[0] if args else kwargs.get("tensor")
-            return func(*args, **kwargs)
-
-    return SkipInit()
-
-
 def build_meta_head(config_obj: Any, class_name: str) -> Any:
     """``class_name(config)`` on the meta device, as ``from_pretrained`` would instantiate it."""
     import torch
 
-    from hfbrowse.core.heads.meta_model import import_transformers_class
+    from hfbrowse.core.heads.meta_model import (
+        build_budget,
+        build_error,
+        import_transformers_class,
+        skip_init_mode,
+    )
 
     cls = import_transformers_class(class_name)
     if cls is None:
         raise HFBrowseError(f"transformers has no class {class_name}.")
-    with torch.device("meta"), _skip_init_mode():
-        return cls(config_obj)
+    try:
+        with build_budget(class_name), torch.device("meta"), skip_init_mode():
+            return cls(config_obj)
+    except Exception as exc:
+        raise build_error(exc, class_name) from None
 
 
-def _meta_state_dict(rows, torch) -> dict[str, Any]:
-    return {
-        name: torch.empty(
-            shape, dtype=getattr(torch, _TORCH_DTYPES.get(dtype, "uint8")), device="meta"
-        )
-        for name, shape, dtype, _ in rows
-    }
+def _meta_state_dict(rows, torch) -> tuple[dict[str, Any], list[str]]:
+    """Meta tensors for ``rows``, and the names of those torch cannot even describe (a flagged
+    header entry whose shape needs over 2^63 bytes): those count as unusable by any head."""
+    state, too_large = {}, []
+    for name, shape, dtype, _ in rows:
+        torch_dtype = getattr(torch, _TORCH_DTYPES.get(dtype, "uint8"))
+        size = torch_dtype.itemsize
+        for dim in shape:
+            size *= dim
+        if size >= 2**63:
+            too_large.append(name)
+            continue
+        state[name] = torch.empty(shape, dtype=torch_dtype, device="meta")
+    return state, too_large
 
 
 def _renames(
@@ -221,9 +217,20 @@ def head_compat(config_obj: Any, auto_class: str, class_name: str, rows) -> Head
     }
     if len(set(t for t, _ in direct.values())) != len(direct):  # two keys → one parameter
         direct = {}
-    state = _meta_state_dict([r for r in rows if r[0] not in direct], torch)
+    # A key no converter claims and whose renamed form the head lacks is unexpected under that
+    # renamed form: what transformers records for it, decided here without handing it over (for
+    # a 200,000-tensor checkpoint, feeding those through the loader cost most of the time).
+    unknown = {
+        name
+        for name, _, _, _ in rows
+        if name not in direct and name not in converted and renamed[name] not in expected_sd
+    }
+    loadable = [r for r in rows if r[0] not in direct and r[0] not in unknown]
+    state, too_large = _meta_state_dict(loadable, torch)
     load_config = LoadStateDictConfig(device_map={"": "meta"}, weight_mapping=mapping)
     info, _ = convert_and_load_state_dict_in_model(model, state, load_config)
+    info.unexpected_keys.update(too_large)
+    info.unexpected_keys.update(renamed[name] for name in unknown)
     for target, shape in direct.values():
         info.missing_keys.discard(target)
         want = tuple(expected_sd[target].shape)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 STATUS_CLEAN = "loads cleanly"
 STATUS_UNUSED = "loads; checkpoint tensors unused"
@@ -90,15 +91,22 @@ class CompatReport:
 
 
 def key_patterns(keys: Iterable[str], limit: int = 3) -> list[str]:
+    """A few readable patterns covering ``keys`` (see ``_key_patterns``); remembered for the
+    last few key lists, since a summary is drawn more than once (a head's 200,000 unused keys
+    take a while to group)."""
+    return list(_key_patterns(tuple(keys), limit))
+
+
+@lru_cache(maxsize=32)
+def _key_patterns(keys: tuple[str, ...], limit: int) -> tuple[str, ...]:
     """A few readable patterns covering ``keys``: ``cls.predictions.*``, ``classifier.weight``.
 
     Keys are grouped by module path (layer numbers as ``*``); a module whose ancestor is already
     listed is folded into it; while there are more than ``limit`` groups the deepest are folded
     into their parents. A group holding a single key is shown as that key.
     """
-    keys = list(keys)
     if not keys:
-        return []
+        return ()
 
     def module_of(key: str) -> str:
         return re.sub(r"\.\d+(?=\.|$)", ".*", key.rpartition(".")[0])
@@ -108,12 +116,18 @@ def key_patterns(keys: Iterable[str], limit: int = 3) -> list[str]:
         groups.setdefault(module_of(key), []).append(key)
 
     def fold(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Each group into the listed group of its nearest ancestor (or itself). Shallow paths
+        come first, so at most one ancestor is listed: looking up each prefix of a path is
+        enough (linear in the keys; a 10,000-key list compared each with each took minutes)."""
         out: dict[str, list[str]] = {}
         for path in sorted(groups, key=lambda p: p.count(".") if p else -1):
-            owner = next(
-                (o for o in out if o and (path == o or path.startswith(o + "."))),
-                None,
-            )
+            owner = None
+            prefix = path
+            while prefix:
+                if prefix in out:
+                    owner = prefix
+                    break
+                prefix = prefix.rpartition(".")[0]
             out.setdefault(owner if owner is not None else path, []).extend(groups[path])
         return out
 
@@ -129,4 +143,4 @@ def key_patterns(keys: Iterable[str], limit: int = 3) -> list[str]:
         groups = fold(merged)
     ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     shown = [members[0] if len(members) == 1 else f"{path}.*" for path, members in ranked]
-    return [*shown[:limit], "…"] if len(shown) > limit else shown
+    return (*shown[:limit], "…") if len(shown) > limit else tuple(shown)

@@ -8,33 +8,50 @@ file costs two small GETs instead: ``bytes=0-7`` (the length, and the file size 
 
 from __future__ import annotations
 
-import json
+import contextvars
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hfbrowse.core.checkpoint.safetensors import SafetensorsHeader, header_length, parse_header_json
+from hfbrowse.core.checkpoint.tensors import index_shards
 from hfbrowse.core.errors import MalformedHeader
 
 _CONTENT_RANGE = re.compile(r"bytes \d+-\d+/(\d+)")
 MAX_PARALLEL = 8
+CHUNK = 64 * 1024
 
 
 def _ranged_get(url: str, headers: dict[str, str], start: int, end: int, timeout: float) -> tuple:
+    """Bytes ``start..end`` of ``url`` and the file's size (None: unknown). Streamed: a server
+    that ignores ``Range`` and sends the whole file (200) is read only up to ``end`` and then
+    hung up on, so no more than the wanted bytes (plus one chunk) are ever held."""
     from huggingface_hub.utils import get_session, hf_raise_for_status
 
-    response = get_session().get(
-        url, headers={**headers, "range": f"bytes={start}-{end}"}, timeout=timeout
-    )
-    hf_raise_for_status(response)
-    body = response.content
-    total = None
-    match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
-    if match:
-        total = int(match.group(1))
-    elif response.status_code == 200:  # server ignored Range: the body is the whole file
-        total = len(body)
-        body = body[start : end + 1]
+    wanted = end + 1
+    with get_session().stream(
+        "GET", url, headers={**headers, "range": f"bytes={start}-{end}"}, timeout=timeout
+    ) as response:
+        if response.status_code >= 400:
+            response.read()  # small error bodies: hf_raise_for_status reads the message
+        hf_raise_for_status(response)
+        match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+        whole = match is None and response.status_code == 200  # Range ignored: the whole file
+        limit = wanted if whole else end - start + 1
+        parts: list[bytes] = []
+        got = 0
+        for chunk in response.iter_bytes(CHUNK):
+            parts.append(chunk)
+            got += len(chunk)
+            if got >= limit:
+                break
+        body = b"".join(parts)[:limit]
+        total = int(match.group(1)) if match else None
+        if whole:
+            length = response.headers.get("content-length", "")
+            total = int(length) if length.isdigit() else None
+            body = body[start:]
     return body, total
 
 
@@ -62,12 +79,13 @@ def fetch_header(
 
 
 def shard_names(index_path: Path) -> list[str]:
-    """Shard file names from a downloaded ``model.safetensors.index.json``."""
+    """Shard file names from a downloaded ``model.safetensors.index.json``: plain relative
+    names inside the repo (``index_shards`` refuses ``../x`` and ``/etc/passwd``)."""
     try:
-        weight_map = json.loads(index_path.read_text(encoding="utf-8"))["weight_map"]
-        return sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise MalformedHeader(f"{index_path.name}: unreadable index ({exc}).") from None
+        data = index_path.read_bytes()
+    except OSError as exc:
+        raise MalformedHeader(f"{index_path.name}: cannot read ({exc.strerror or exc}).") from None
+    return index_shards(data, index_path.name)
 
 
 def fetch_headers(
@@ -78,8 +96,11 @@ def fetch_headers(
     endpoint: str | None,
     token: str | None,
     timeout: float = 10.0,
+    context: Callable[[], contextvars.Context] | None = None,
 ) -> list[SafetensorsHeader]:
-    """Headers of several files, read concurrently, returned in ``filenames`` order."""
+    """Headers of several files, read concurrently, returned in ``filenames`` order; with
+    ``context`` (e.g. ``contextvars.copy_context``) each read runs in a copy of the caller's
+    context (its network budget)."""
 
     def one(name: str) -> SafetensorsHeader:
         return fetch_header(
@@ -89,4 +110,7 @@ def fetch_headers(
     if len(filenames) == 1:
         return [one(filenames[0])]
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(filenames))) as pool:
-        return list(pool.map(one, filenames))
+        if context is None:
+            return list(pool.map(one, filenames))
+        futures = [pool.submit(context().run, one, name) for name in filenames]
+        return [f.result() for f in futures]

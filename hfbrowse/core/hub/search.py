@@ -28,6 +28,7 @@ SORTS: dict[str, str] = {
     "trending": "trending_score",
     "updated": "last_modified",
 }
+SEARCH_PAGE_TOTAL_S = 30.0  # every read of one batch of results
 # Library filters offered in the UI ("any" = no library filter).
 LIBRARIES: tuple[str, ...] = ("transformers", "sentence-transformers", "any")
 # What each listed model carries: only the fields the list shows (a full record is much larger).
@@ -143,8 +144,13 @@ def check_reachable(gateway: HubGateway) -> None:
     from huggingface_hub import constants
     from huggingface_hub.utils import get_session
 
+    from hfbrowse.core.hub.transport import HubUnusable, install
+
+    install()
     try:
         get_session().head(gateway.endpoint or constants.ENDPOINT, timeout=PROBE_TIMEOUT_S)
+    except HubUnusable as exc:
+        raise gateway.fail(exc, ModelRef("hub", "search"), "model list") from None
     except Exception as exc:
         if _is_connection_error(exc):
             raise gateway.fail(exc, ModelRef("hub", "search"), "model list") from None
@@ -189,15 +195,20 @@ class SearchStream:
             if self.exhausted:
                 return ()
             hits: list[ModelHit] = []
+            from hfbrowse.core.hub.transport import network_budget
+
             try:
-                if self._items is None:
-                    self._items = self._start()
-                for info in self._items:
-                    hits.append(hit_from_info(info))
-                    if len(hits) >= size:
-                        break
-                else:
-                    self.exhausted = True
+                # One page at a time within a budget: a 429/5xx or a stuck page ends the
+                # search at once (list_models would retry it, waiting out Retry-After).
+                with network_budget(PROBE_TIMEOUT_S, SEARCH_PAGE_TOTAL_S):
+                    if self._items is None:
+                        self._items = self._start()
+                    for info in self._items:
+                        hits.append(hit_from_info(info))
+                        if len(hits) >= size:
+                            break
+                    else:
+                        self.exhausted = True
             except Exception as exc:
                 self.exhausted = True
                 raise _translate(self.gateway, exc) from None

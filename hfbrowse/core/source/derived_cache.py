@@ -43,22 +43,60 @@ def remembered(
     decode: Callable[[Any], T],
 ) -> T:
     """``compute()`` → (value, the files it read), or the stored value while they are unchanged."""
-    name = hashlib.sha1(f"{FORMAT}|{kind}|{key}".encode()).hexdigest()[:20]
-    entry = cache_dir() / f"{kind}-{name}.json"
-    try:
-        stored = json.loads(entry.read_text(encoding="utf-8"))
-        if stored["files"] and all(_stamp(Path(f[0])) == f for f in stored["files"]):
-            return decode(stored["value"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        pass
+    entry = _entry(kind, key)
+    stored = _load(entry)
+    if stored is not None and stored["files"]:
+        try:
+            if all(_stamp(Path(f[0])) == f for f in stored["files"]):
+                return decode(stored["value"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass
     value, files = compute()
     stamps = [_stamp(Path(f)) for f in files]
     if stamps and all(s is not None for s in stamps):
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"files": stamps, "value": encode(value)}), encoding="utf-8")
-            tmp.replace(entry)
-        except (OSError, TypeError, ValueError):
-            pass  # a read-only cache costs only the time saved
+        _store(entry, {"files": stamps, "value": encode(value)})
     return value
+
+
+def remembered_by_content(
+    kind: str,
+    key: str,
+    compute: Callable[[], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """``compute()``, or the stored value: for answers that depend only on ``key`` (which then
+    holds everything they depend on, e.g. a text's hash and the library version reading it)."""
+    entry = _entry(kind, key)
+    stored = _load(entry)
+    if stored is not None:
+        try:
+            return decode(stored["value"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass
+    value = compute()
+    _store(entry, {"files": [], "value": encode(value)})
+    return value
+
+
+def _entry(kind: str, key: str) -> Path:
+    name = hashlib.sha1(f"{FORMAT}|{kind}|{key}".encode()).hexdigest()[:20]
+    return cache_dir() / f"{kind}-{name}.json"
+
+
+def _load(entry: Path) -> dict[str, Any] | None:
+    try:
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stored if isinstance(stored, dict) else None
+
+
+def _store(entry: Path, stored: dict[str, Any]) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stored), encoding="utf-8")
+        tmp.replace(entry)
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only cache costs only the time saved

@@ -13,8 +13,9 @@ MoE experts fused at load) resolves as far as it can and says so (``exact=False`
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from hfbrowse.core.source.ast_tools import base_name, find_class, parse_file, resolve_import
@@ -63,8 +64,10 @@ class _Hit:
         return list(self.next_classes)
 
 
+@lru_cache(maxsize=4096)
 def _resolve_class(path: Path, name: str, depth: int = 4) -> tuple[Path, str] | None:
-    """The file that defines class ``name`` as seen from ``path`` (following imports)."""
+    """The file that defines class ``name`` as seen from ``path`` (following imports); kept
+    per (file, name): every tensor of a checkpoint asks the same few questions."""
     if depth == 0 or name in _STOP:
         return None
     tree, _ = parse_file(str(path))
@@ -74,49 +77,104 @@ def _resolve_class(path: Path, name: str, depth: int = 4) -> tuple[Path, str] | 
     return _resolve_class(target, name, depth - 1) if target else None
 
 
-def _inits(
-    path: Path, class_name: str, seen: set | None = None
-) -> Iterator[tuple[Path, str, ast.FunctionDef]]:
+def _inits(path: Path, class_name: str) -> tuple[tuple[Path, str, ast.FunctionDef], ...]:
     """``__init__`` of the class, then of its bases (depth-first, as ``source_code`` walks)."""
-    seen = set() if seen is None else seen
     found = _resolve_class(path, class_name)
-    if found is None or found in seen:
-        return
-    seen.add(found)
-    file, name = found
-    tree, _ = parse_file(str(file))
-    cls = find_class(tree, name)
-    if cls is None:
-        return
-    for item in cls.body:
-        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-            yield file, name, item
-    for base in cls.bases:
-        parent = base_name(base)
-        if parent and parent not in _STOP:
-            yield from _inits(file, parent, seen)
+    return _init_chain(found) if found is not None else ()
 
 
-def _assigned(
-    fn: ast.FunctionDef, attr: str
-) -> Iterator[tuple[ast.stmt | ast.expr, ast.expr | None]]:
-    """Statements in ``fn`` that create ``self.<attr>`` (node, value expression)."""
+@lru_cache(maxsize=4096)
+def _init_chain(owner: tuple[Path, str]) -> tuple[tuple[Path, str, ast.FunctionDef], ...]:
+    out: list[tuple[Path, str, ast.FunctionDef]] = []
+    seen: set[tuple[Path, str]] = set()
+
+    def walk(found: tuple[Path, str] | None) -> None:
+        if found is None or found in seen:
+            return
+        seen.add(found)
+        file, name = found
+        tree, _ = parse_file(str(file))
+        cls = find_class(tree, name)
+        if cls is None:
+            return
+        out.extend(
+            (file, name, item)
+            for item in cls.body
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__"
+        )
+        for base in cls.bases:
+            parent = base_name(base)
+            if parent and parent not in _STOP:
+                walk(_resolve_class(file, parent))
+
+    walk(owner)
+    return tuple(out)
+
+
+_Assignment = tuple[ast.stmt | ast.expr, ast.expr | None]
+
+
+def _assignments(fn: ast.FunctionDef) -> dict[str, list[_Assignment]]:
+    """Every ``self.<attr>`` that ``fn`` creates (node, value expression), by attribute, in the
+    order ``ast.walk`` meets them: one walk per ``__init__``, however many tensors ask."""
+    found: dict[str, list[_Assignment]] = {}
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                if _is_self_attr(target, attr):
-                    yield node, node.value
-        elif isinstance(node, ast.AnnAssign) and _is_self_attr(node.target, attr):
-            yield node, node.value
+                if (attr := _self_attr(target)) is not None:
+                    found.setdefault(attr, []).append((node, node.value))
+        elif isinstance(node, ast.AnnAssign) and (attr := _self_attr(node.target)) is not None:
+            found.setdefault(attr, []).append((node, node.value))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in {"register_buffer", "register_parameter"}
             and node.args
             and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == attr
+            and isinstance(node.args[0].value, str)
         ):
-            yield node, node.args[1] if len(node.args) > 1 else None
+            value = node.args[1] if len(node.args) > 1 else None
+            found.setdefault(node.args[0].value, []).append((node, value))
+    return found
+
+
+def _self_attr(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr if node.value.id == "self" else None
+    return None
+
+
+class _OwnerIndex:
+    """What one class's ``__init__`` chain creates, attribute by attribute (built once)."""
+
+    def __init__(self, owner: tuple[Path, str]) -> None:
+        self.first: dict[str, tuple[Path, str, ast.FunctionDef, list[_Assignment]]] = {}
+        for file, class_name, fn in _inits(*owner):
+            for attr, hits in _assignments(fn).items():
+                self.first.setdefault(attr, (file, class_name, fn, hits))
+        self.hits: dict[str, _Hit] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, attr: str) -> _Hit | None:
+        if attr in self.hits:
+            return self.hits[attr]
+        entry = self.first.get(attr)
+        if entry is None:
+            return None
+        file, class_name, fn, hits = entry
+        _, source = parse_file(str(file))
+        lines = tuple((node.lineno, source[node.lineno - 1].strip()) for node, _ in hits)
+        nxt = tuple(dict.fromkeys(c for _, value in hits for c in _classes_of(value, file, fn)))
+        appended = () if nxt else _appended(fn, attr, file)
+        found = _Hit(file, class_name, lines[:MAX_LINES], nxt, appended)
+        with self._lock:
+            self.hits[attr] = found
+        return found
+
+
+@lru_cache(maxsize=4096)
+def _owner_index(owner: tuple[Path, str]) -> _OwnerIndex:
+    return _OwnerIndex(owner)
 
 
 def _is_self_attr(node: ast.expr, attr: str) -> bool:
@@ -185,19 +243,13 @@ def _find_in(owners: list[tuple[Path, str]], attr: str) -> _Hit | None:
 
 
 def _find_attr(owner: tuple[Path, str], attr: str) -> _Hit | None:
-    for file, class_name, fn in _inits(*owner):
-        hits = list(_assigned(fn, attr))
-        if hits:
-            _, source = parse_file(str(file))
-            lines = tuple((node.lineno, source[node.lineno - 1].strip()) for node, _ in hits)
-            nxt = tuple(dict.fromkeys(c for _, value in hits for c in _classes_of(value, file, fn)))
-            appended = () if nxt else _appended(fn, attr, file)
-            return _Hit(file, class_name, lines[:MAX_LINES], nxt, appended)
-    return None
+    return _owner_index(owner).hit(attr)
 
 
-def _attributes(owner: tuple[Path, str]) -> Iterator[tuple[str, tuple[Path, str]]]:
+@lru_cache(maxsize=4096)
+def _attributes(owner: tuple[Path, str]) -> tuple[tuple[str, tuple[Path, str]], ...]:
     """(attribute, its class) for every ``self.x = SomeClass(...)`` of the owner's ``__init__``."""
+    out = []
     for file, _, fn in _inits(*owner):
         for node in ast.walk(fn):
             if isinstance(node, ast.Assign):
@@ -205,7 +257,8 @@ def _attributes(owner: tuple[Path, str]) -> Iterator[tuple[str, tuple[Path, str]
                     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                         found = _class_in(node.value, file)
                         if target.value.id == "self" and found:
-                            yield target.attr, found
+                            out.append((target.attr, found))
+    return tuple(out)
 
 
 def _line(tensor: str, path: list[str], hit: _Hit, attr: str, exact: bool) -> InitLine:
@@ -213,8 +266,11 @@ def _line(tensor: str, path: list[str], hit: _Hit, attr: str, exact: bool) -> In
 
 
 def init_line(tensor: str, class_name: str, model_type: str | None) -> InitLine | None:
-    """The ``__init__`` line that creates ``tensor``'s module under head ``class_name``."""
-    start_file = class_file(class_name, model_type)
+    """The ``__init__`` line that creates ``tensor``'s module under head ``class_name``.
+
+    Each step is a dictionary lookup in a per-class index (``_OwnerIndex``), so a checkpoint of
+    200,000 tensors costs 200,000 lookups, not 200,000 walks of the modeling files."""
+    start_file = _start_file(class_name, model_type)
     if start_file is None:
         return None
     parts = tensor.split(".")
@@ -258,6 +314,12 @@ def init_line(tensor: str, class_name: str, model_type: str | None) -> InitLine 
     return _by_name(tensor, start_file, [p for p in modules if not p.isdigit()] or [leaf])
 
 
+@lru_cache(maxsize=256)
+def _start_file(class_name: str, model_type: str | None) -> Path | None:
+    return class_file(class_name, model_type)
+
+
+@lru_cache(maxsize=256)
 def _base_model(start_file: Path, model_type: str | None) -> tuple[Path, str] | None:
     """The family's base model class (``AutoModel`` of the model_type), e.g. ``LlamaModel``."""
     from hfbrowse.core.source.auto_tables import model_tables
@@ -275,13 +337,17 @@ def _through_attributes(owner: tuple[Path, str], part: str) -> _Hit | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _classes_of_file(file: Path) -> tuple[str, ...]:
+    tree, _ = parse_file(str(file))
+    return tuple(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+
+
 def _by_name(tensor: str, file: Path, names: list[str]) -> InitLine | None:
     """Last resort: any class of the modeling file that assigns ``self.<name>``."""
-    tree, _ = parse_file(str(file))
     for name in reversed(names):
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef):
-                hit = _find_attr((file, node.name), name)
-                if hit is not None:
-                    return _line(tensor, [name], hit, name, False)
+        for class_name in _classes_of_file(file):
+            hit = _find_attr((file, class_name), name)
+            if hit is not None:
+                return _line(tensor, [name], hit, name, False)
     return None

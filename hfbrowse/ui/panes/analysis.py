@@ -164,6 +164,9 @@ class AnalysisPane(Vertical):
         if self._compat_for == opened.token:
             return  # already computed (or computing) for this model
         table = checkpoint.table
+        if table is None and checkpoint.error is not None:
+            self.compat.show_message(f"No tensor table to compare: {checkpoint.error}")
+            return
         if table is None or table.source != SOURCE_HEADERS:
             self.compat.show_message(
                 "Compatibility compares a checkpoint's tensor headers with each head; this"
@@ -241,7 +244,11 @@ class AnalysisPane(Vertical):
             self.memory.show_message("No parameter count for this model.")
             return
         stored = counts.stored_bytes if counts is not None else None
-        self.memory.show(MemoryInputs(opened.facts.config, opened.head, parameters, source, stored))
+        inputs = MemoryInputs(opened.facts.config, opened.head, parameters, source, stored)
+        try:
+            self.memory.show(inputs)
+        except Exception as exc:  # a config the estimate cannot read: its own line, here
+            self.memory.show_message(f"No memory estimate: {as_user_error(exc)}")
 
     def _measure_machine(self) -> None:
         self._machine_worker()

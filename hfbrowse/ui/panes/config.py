@@ -25,6 +25,7 @@ from hfbrowse.core.config.tree import ConfigNode, build_tree
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.config import describe, mark, node_label
 from hfbrowse.render.header import HeaderFacts, header_line, pinned_head
 from hfbrowse.ui.opened_model import OpenedModel
@@ -81,7 +82,7 @@ class ConfigPane(Vertical, can_focus=False):
             return
         facts = opened.facts
         if facts is None:
-            self._header(Text(f"opening {opened.ref.display} …", style="dim"))
+            self._header(Text(f"opening {printable(opened.ref.display)} …", style="dim"))
             self.show_message("loading config.json …")
             return
         if facts is not self.facts:
@@ -105,10 +106,10 @@ class ConfigPane(Vertical, can_focus=False):
             # The header line carries the whole (wrapped) message; the tree says what to do.
             header = self.query_one("#model-header", Static)
             header.add_class("-error")
-            header.update(Text("✗ " + text, style="bold red"))
+            header.update(Text("✗ " + printable(text), style="bold red"))
             tree.root.add_leaf(Text("/ opens another model.", style="dim"))
         else:
-            tree.root.add_leaf(Text(text, style="dim"))
+            tree.root.add_leaf(Text(printable(text), style="dim"))
 
     def _header(self, text: Text) -> None:
         header = self.query_one("#model-header", Static)
@@ -168,7 +169,7 @@ class ConfigPane(Vertical, can_focus=False):
             return  # another model was opened meanwhile
         panel = self.query_one(KeyDocPanel)
         if msg.explanation is None:
-            panel.update(Text(f"Key docs unavailable: {msg.error}", style="dim"))
+            panel.update(Text(f"Key docs unavailable: {printable(msg.error)}", style="dim"))
             return
         self.explanation = explanation = msg.explanation
         tree = self.query_one(ConfigTree)

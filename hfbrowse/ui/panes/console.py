@@ -33,6 +33,7 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.heads.registry import head_spec
 from hfbrowse.core.hub.gateway import HubGateway
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
@@ -158,7 +159,8 @@ class ConsolePane(Vertical, can_focus=False):
         if where is None and self.options.backend.remote:
             where = self.options.backend.label()
         title = self._title or f"console — {self.head}"
-        self.border_title = title + (f" · {where}" if where else "")
+        # where: an endpoint's own words (its model's name): server text, shown as text
+        self.border_title = title + (f" · {printable(where)}" if where else "")
 
     @property
     def busy(self) -> bool:
@@ -207,9 +209,9 @@ class ConsolePane(Vertical, can_focus=False):
         if self.facts is None:
             line.append("open a model to run it", style="dim")
         elif self.head is None:
-            line.append(f"no text head to run: {self.facts.heads.reason}", style="dim")
+            line.append(f"no text head to run: {printable(self.facts.heads.reason)}", style="dim")
         elif settings is not None:
-            line.append(settings.line())
+            line.append(printable(settings.line()))
             line.append("  · /set key=value", style="dim")
         else:
             line.append(head_spec(self.head).hint)
@@ -312,7 +314,7 @@ class ConsolePane(Vertical, can_focus=False):
             remote = self.state.backends.settings.remote
             head = runnable_head(facts, self.head, trust, remote)
         except HFBrowseError as exc:
-            self.write(Text(str(exc), style="bold red"))
+            self.write(Text(printable(str(exc)), style="bold red"))
             return
         self._prompt = text
         self._run_head = head
@@ -381,7 +383,7 @@ class ConsolePane(Vertical, can_focus=False):
             size = f" · {human_bytes(done or 0)} of {human_bytes(total)}" if total else ""
             elapsed = time.monotonic() - self._run_started
             text = f"{self._phase}{size} · {elapsed:.1f} s  (escape cancels)"
-        self.query_one("#console-progress-label", Label).update(text)
+        self.query_one("#console-progress-label", Label).update(Text(printable(text)))
 
     @work(thread=True, exclusive=True, group="console", exit_on_error=False)
     def _run_worker(
@@ -454,11 +456,12 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         style = "bold yellow" if msg.cancelled else "bold red"
+        error = Text(printable(msg.error), style=style)
         if msg.partial is not None:  # the stream broke: what came stays, with why it ended
             self.state.last_result = msg.partial
-            self._update_entry(_render().render_output(msg.partial), Text(msg.error, style=style))
+            self._update_entry(_render().render_output(msg.partial), error)
             return
-        self._update_entry(Text(msg.error, style=style))
+        self._update_entry(error)
 
     @on(RunNeedsConfirmation)
     def _confirm(self, msg: RunNeedsConfirmation) -> None:
@@ -518,12 +521,12 @@ class ConsolePane(Vertical, can_focus=False):
     def _backend_probed(self, msg: BackendProbed) -> None:
         self._retitle()
         if msg.error is not None:
-            self.write(Text(msg.error, style="bold red"))
+            self.write(Text(printable(msg.error), style="bold red"))
             return
         line = Text("runs go to ", style="dim")
-        line.append(msg.words, style="bold")
+        line.append(printable(msg.words), style="bold")
         for remark in msg.remarks:
-            line.append(f"\n{remark}", style="yellow")
+            line.append(f"\n{printable(remark)}", style="yellow")
         self.write(line)
 
     # -- control -------------------------------------------------------------------------------

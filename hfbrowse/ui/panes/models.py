@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -33,6 +34,7 @@ from hfbrowse.core.hub.search import (
     search_tasks,
 )
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.widgets.model_rows import (
     HUB_COLUMNS,
@@ -432,7 +434,7 @@ class ModelsPane(Vertical, can_focus=False):
         elif self.view == "local":
             status.update(local_status(len(self.shown_local), self.gateway.offline))
         elif self.error:
-            status.update(self.error)
+            status.update(Text(printable(self.error)))
         elif not self.started:
             status.update(hub_status(self.search_query, 0, False, False, False).rsplit(" · ", 1)[0])
         else:

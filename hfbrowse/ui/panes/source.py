@@ -21,6 +21,7 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_source
 from hfbrowse.core.source.classes import ClassSource
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class SourcePane(Vertical, can_focus=False):
         self.border_title = "source"
         self.query_one("#source-title", Static).update("")
         style = "bold red" if error else "dim"
-        self.query_one("#source-body", Static).update(Text(text, style=style))
+        self.query_one("#source-body", Static).update(Text(printable(text), style=style))
 
     # -- the head's class --------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="source", exit_on_error=False)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Input, Static, Tree
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 from hfbrowse.core.checkpoint.tensors import ORDER_NAME, ORDER_SIZE, TensorRow, TensorTable
 from hfbrowse.core.formatting import count_of, human_bytes, human_count
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.widgets.tensor_columns import TensorLayout, fit_columns
@@ -30,6 +31,18 @@ if TYPE_CHECKING:
     from hfbrowse.ui.widgets.module_tree_view import ModuleTreeView
 
 FILTER_DEBOUNCE_S = 0.15
+# Rows the table holds at once: DataTable measures every cell on the UI thread (200,000 rows
+# froze the screen for over a minute); the filter searches all rows and shows the first ones.
+MAX_TABLE_ROWS = 2_000
+FIT_ROWS = 10 * MAX_TABLE_ROWS  # rows the column widths are measured on
+
+
+def _capped(count: int) -> str:
+    if count <= MAX_TABLE_ROWS:
+        return ""
+    return f" · first {MAX_TABLE_ROWS:,} shown, filter for the rest"
+
+
 MODELS_WIDTH = 28  # app.tcss: #models, beside the centre on a wide screen
 CENTRE_SHARE = 3 / 5  # app.tcss: #centre 3fr, #source 2fr
 
@@ -49,6 +62,9 @@ class TensorPane(Vertical, can_focus=False):
         self._filter_timer: Timer | None = None
         self._head_class: tuple[str | None, str | None] = (None, None)
         self._message: tuple[str, bool] | None = None
+        # Set by the screen while it swaps placeholders for the panes beside this one: the
+        # widths in between are not ones the user sees, and refilling the table costs.
+        self.refit_paused = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
@@ -95,7 +111,7 @@ class TensorPane(Vertical, can_focus=False):
         self.border_subtitle = ""
         style = "bold red" if error else "dim"
         totals = self.query_one("#tensor-totals", Static)
-        totals.update(Text(text, style=style))
+        totals.update(Text(printable(text), style=style))
         totals.display = True
         self._set_quant(None)
         if (tree := self._tree()) is not None:
@@ -109,7 +125,7 @@ class TensorPane(Vertical, can_focus=False):
         self.counts = counts
         self.layout_ = None  # another table: its own column widths
         self._apply_filter()
-        self.border_subtitle = total_line(table)
+        self.border_subtitle = Text(printable(total_line(table)))
         totals = self.query_one("#tensor-totals", Static)
         lines = dtype_lines(table, notice)
         totals.update(lines)
@@ -141,10 +157,14 @@ class TensorPane(Vertical, can_focus=False):
     def _layout(self) -> TensorLayout | None:
         if self.table_data is None:
             return None
-        return fit_columns(self.table_data.rows, self._table_width(), self.table_data.sharded)
+        # Fitted to the rows the table can hold (all of them, up to the cap): a bounded walk
+        # however many tensors the header lists.
+        rows = self.table_data.rows[:FIT_ROWS]
+        return fit_columns(rows, self._table_width(), self.table_data.sharded)
 
     def _fill(self, rows: tuple[TensorRow, ...]) -> None:
         widget = self.query_one(DataTable)
+        rows = rows[:MAX_TABLE_ROWS]  # the filter reaches the rest (see the border title)
         layout = self._layout()
         if layout is None:
             return
@@ -176,6 +196,11 @@ class TensorPane(Vertical, can_focus=False):
 
     def on_resize(self) -> None:
         """A wider or narrower pane (a resized terminal, ``z``): refit the columns."""
+        if not self.refit_paused:
+            self.refit()
+
+    def refit(self) -> None:
+        """The columns for the pane's width now, unless they are already right."""
         if self.table_data is None or self.layout_ is None:
             return
         if self._layout() != self.layout_:
@@ -208,9 +233,10 @@ class TensorPane(Vertical, can_focus=False):
         order = " · largest first" if self.order == ORDER_SIZE else ""
         if text.strip():
             total = len(self.table_data.rows)
-            self.border_title = f"tensors — {len(rows):,} of {total:,} match {text!r}{order}"
+            title = f"tensors — {len(rows):,} of {total:,} match {text!r}{order}"
         else:
-            self.border_title = f"tensors — {len(rows):,} · {self.table_data.source}{order}"
+            title = f"tensors — {len(rows):,} · {self.table_data.source}{order}"
+        self.border_title = Text(printable(title + _capped(len(rows))))
 
     @on(Input.Submitted, "#tensor-filter")
     def _filter_submitted(self) -> None:
@@ -269,7 +295,11 @@ class TensorPane(Vertical, can_focus=False):
         if not 0 <= row < len(self.shown_rows):  # empty or cleared under the cursor
             self.query_one(TensorOrigin).clear()
             return
-        self.query_one(TensorOrigin).lookup(self.shown_rows[row].name)
+        row_data = self.shown_rows[row]
+        if row_data.problem:  # the origin line's place says what does not add up
+            self.query_one(TensorOrigin).say(f"{row_data.name}: ⚠ {row_data.problem}")
+            return
+        self.query_one(TensorOrigin).lookup(row_data.name)
 
 
 def total_line(table: TensorTable) -> str:
@@ -282,14 +312,17 @@ def total_line(table: TensorTable) -> str:
 
 
 def dtype_lines(table: TensorTable, notice: str | None) -> Text:
-    """Under the table: the notice, and one entry per dtype when there is more than one."""
+    """Under the table: the notice, the header entries that do not add up, and one entry per
+    dtype when there is more than one."""
     text = Text()
     if notice:
-        text.append(notice, style="yellow")
+        text.append(printable(notice), style="yellow")
+    if (flagged := table.flag_note()) is not None:
+        text.append(("\n" if text else "") + printable(flagged), style="bold yellow")
     if len(table.totals) > 1:
         for i, t in enumerate(table.totals):
-            text.append("\n" if notice and i == 0 else ("   " if i else ""))
-            text.append(t.dtype, style="bold")
+            text.append("\n" if text and i == 0 else ("   " if i else ""))
+            text.append(printable(t.dtype), style="bold")
             size = f"{human_count(t.parameters)} · {human_bytes(t.nbytes)}"
             text.append(f" {count_of(t.tensors, 'tensor')} · {size}")
     return text

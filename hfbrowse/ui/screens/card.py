@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
 from hfbrowse.core.hub.card import ModelCard, load_card
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
@@ -40,9 +41,10 @@ class ModelCardScreen(RepoViewScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="card-body") as body:
-            body.border_title = f"card — {self.ref.display}"
+            body.border_title = Text(f"card — {printable(self.ref.display)}")
             body.border_subtitle = "escape closes"
-            yield Static(Text(f"loading README.md of {self.ref.display} …"), id="card-status")
+            loading = f"loading README.md of {printable(self.ref.display)} …"
+            yield Static(Text(loading), id="card-status")
             yield Static(id="card-meta")
             yield Markdown(id="card-markdown")
 
@@ -59,12 +61,12 @@ class ModelCardScreen(RepoViewScreen):
         if card.truncated:
             status.append(" · long card: shown in part", style="yellow")
         if card.metadata_error:
-            status.append(f" · {card.metadata_error}", style="yellow")
+            status.append(f" · {printable(card.metadata_error)}", style="yellow")
         self.query_one("#card-status", Static).update(status)
         self.query_one("#card-meta", Static).update(metadata_table(card))
         self.query_one("#card-meta").display = bool(card.metadata)
         await self.query_one("#card-markdown", Markdown).update(
-            card.body or "*This card has no text besides its metadata.*"
+            printable(card.body, keep_lines=True) or "*This card has no text besides its metadata.*"
         )
 
     def failed(self) -> None:
@@ -76,5 +78,5 @@ def metadata_table(card: ModelCard) -> Table:
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
     for key, value in card.metadata:
-        table.add_row(key, value)
+        table.add_row(Text(printable(key)), Text(printable(value)))
     return table

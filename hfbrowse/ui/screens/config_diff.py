@@ -22,6 +22,7 @@ from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_facts
 from hfbrowse.core.model_ref import ModelRef, parse_model_arg
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
 from hfbrowse.ui.widgets.fit_footer import FitFooter
@@ -37,22 +38,23 @@ MARKS = {
 def diff_label(node: DiffNode) -> Text:
     mark, style = MARKS[node.change]
     label = Text(f"{mark} ", style=style)
-    label.append(node.key, style="bold" if node.change != "same" else "")
+    label.append(printable(node.key), style="bold" if node.change != "same" else "")
+    left, right = printable(node.left or ""), printable(node.right or "")
     if node.children:
-        summary = node.left if node.change != "added" else node.right
+        summary = left if node.change != "added" else right
         label.append(f" {summary}", style="dim")
         return label
     label.append(": ")
     if node.change == "changed":
-        label.append(node.left or "", style="red")
+        label.append(left, style="red")
         label.append(" → ")
-        label.append(node.right or "", style="green")
+        label.append(right, style="green")
     elif node.change == "added":
-        label.append(node.right or "", style="green")
+        label.append(right, style="green")
     elif node.change == "removed":
-        label.append(node.left or "", style="red")
+        label.append(left, style="red")
     else:
-        label.append(node.left or "", style="dim")
+        label.append(left, style="dim")
     return label
 
 
@@ -108,7 +110,7 @@ class ConfigDiffScreen(Screen):
         self.token += 1
         self.other = text
         self.query_one("#config-diff-title", Static).update(
-            Text(f"fetching the config.json of {text} …", style="dim")
+            Text(f"fetching the config.json of {printable(text)} …", style="dim")
         )
         self._load(text, self.token)
 
@@ -134,7 +136,7 @@ class ConfigDiffScreen(Screen):
     def _failed(self, msg: Failed) -> None:
         if msg.token == self.token:
             title = self.query_one("#config-diff-title", Static)
-            title.update(Text(f"✗ {msg.error}", style="bold red"))
+            title.update(Text(f"✗ {printable(msg.error)}", style="bold red"))
             self.notify(str(msg.error), severity="error", markup=False)
 
     def _draw(self) -> None:
@@ -143,12 +145,13 @@ class ConfigDiffScreen(Screen):
             return
         title = Text()
         title.append("- ", style="bold red")
-        title.append(diff.left_label, style="bold")
+        left, right = printable(diff.left_label), printable(diff.right_label)
+        title.append(left, style="bold")
         title.append("   + ", style="bold green")
-        title.append(diff.right_label, style="bold")
+        title.append(right, style="bold")
         title.append(
             f"\n~{diff.count('changed')} changed · +{diff.count('added')} only in"
-            f" {diff.right_label} · -{diff.count('removed')} only in {diff.left_label}"
+            f" {right} · -{diff.count('removed')} only in {left}"
             f" · {'differences only' if self.only_changes else 'all keys'}",
             style="italic",
         )

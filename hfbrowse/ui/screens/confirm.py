@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from hfbrowse.core.untrusted import printable
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -35,9 +38,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-body"):
-            yield Static(self.title_text, id="confirm-title")
+            yield Static(Text(printable(self.title_text)), id="confirm-title")
             for question in self.questions:
-                yield Static(question, classes="confirm-question")
+                yield Static(Text(printable(question)), classes="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Load (y)", id="confirm-yes", variant="warning")
                 yield Button("Cancel (n)", id="confirm-no", variant="primary")

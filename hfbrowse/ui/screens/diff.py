@@ -24,6 +24,7 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_facts
 from hfbrowse.core.model_ref import ModelRef, parse_model_arg
 from hfbrowse.core.source.head_diff import FULL, HeadDiff, compare, default_partner, head_for_other
+from hfbrowse.core.untrusted import printable
 from hfbrowse.render.diff import diff_title, render_side_by_side, render_unified
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.model_prompt import ModelPrompt
@@ -206,5 +207,6 @@ class DiffScreen(Screen):
     def load_other_model(self, text: str) -> None:
         """Open another model (Hub id or folder) and compare the same head of it."""
         self.token += 1
-        self.query_one("#diff-title", Static).update(Text(f"opening {text} …", style="dim"))
+        opening = Text(f"opening {printable(text)} …", style="dim")
+        self.query_one("#diff-title", Static).update(opening)
         self._load_other(text, self.token)

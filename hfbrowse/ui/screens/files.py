@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from hfbrowse.core.formatting import human_bytes
 from hfbrowse.core.hub.files import RepoFiles, list_files
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.repo_view import RepoViewScreen
 
@@ -38,9 +39,10 @@ class RepoFilesScreen(RepoViewScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="files-body") as body:
-            body.border_title = f"files — {self.ref.display}"
+            body.border_title = Text(f"files — {printable(self.ref.display)}")
             body.border_subtitle = "● cached · escape closes"
-            yield Static(Text(f"listing the files of {self.ref.display} …"), id="files-status")
+            listing = f"listing the files of {printable(self.ref.display)} …"
+            yield Static(Text(listing), id="files-status")
             yield DataTable(id="files-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -65,7 +67,7 @@ class RepoFilesScreen(RepoViewScreen):
                 size = Text("unknown", style="dim", justify="right")
             table.add_row(
                 Text("●" if f.cached else " ", style="green"),
-                f.path,
+                Text(printable(f.path)),
                 size,
                 Text(kind, style="yellow" if f.is_weights else "dim"),
             )

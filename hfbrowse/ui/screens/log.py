@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import RichLog
 
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 
 
@@ -27,4 +28,5 @@ class LogScreen(ModalScreen[None]):
         if not self.lines:
             log.write(Text("Nothing logged.", style="dim"))
         for level, text in self.lines:
-            log.write(Text(f"{level}: {text}", style="yellow" if level == "warning" else "red"))
+            line = printable(f"{level}: {text}", keep_lines=True)
+            log.write(Text(line, style="yellow" if level == "warning" else "red"))

@@ -158,6 +158,8 @@ class MainScreen(Screen):
             ModelsPane(list(options.models), gateway, options.search, id="models"),
             ConsolePane(options, gateway, id="console"),
         ]
+        tensors = self.query_one(TensorPane)
+        tensors.refit_paused = True
         for pane in panes:
             slot = self.query_one(f"#{pane.id}", PaneSlot)
             parent, index = slot.parent, slot.parent.children.index(slot)
@@ -170,6 +172,8 @@ class MainScreen(Screen):
         self.refresh_bindings()  # a footer mounted late learns the keys from this signal
         self._allow_maximize()
         self._slots_filled = True
+        tensors.refit_paused = False
+        self.call_after_refresh(tensors.refit)
         models = self.query_one(ModelsPane)
         if self.opened is not None:
             models.mark_opened(self.opened.ref)
@@ -292,9 +296,9 @@ class MainScreen(Screen):
         head, note = self._head_for(msg.facts)
         if note:
             self.notify(note, severity="warning")
-        if msg.facts.offline and not msg.facts.ref.is_local:
-            reason = self.gateway.offline_reason or "No network"
-            self.notify(f"{reason}: showing the local cache.", severity="warning")
+        notice = self.gateway.offline_notice
+        if msg.facts.offline and not msg.facts.ref.is_local and notice:
+            self.notify(notice, severity="warning", markup=False)
         pin = self._pin(msg.facts, head, chosen=False)
         self._show(replace(opened, facts=msg.facts, head=head, head_note=note, head_pin=pin))
 
@@ -325,14 +329,32 @@ class MainScreen(Screen):
         self.started_up = True
 
     def _show(self, opened: OpenedModel) -> None:
-        """The one way the panes learn what to draw."""
+        """The one way the panes learn what to draw. A pane that cannot draw this model says so
+        in its own place (its one line); the others still draw, and the app stays up."""
         self.opened = opened
-        self.query_one(ConfigPane).show(opened)
-        self.query_one(AnalysisPane).show(opened)
-        self.query_one(TensorPane).show(opened)
-        self.query_one(SourcePane).show(opened)
+        panes: list[Widget] = [
+            self.query_one(ConfigPane),
+            self.query_one(AnalysisPane),
+            self.query_one(TensorPane),
+            self.query_one(SourcePane),
+        ]
         if self._slots_filled:
-            self._console_pane().show(opened)
+            panes.append(self._console_pane())
+        for pane in panes:
+            try:
+                pane.show(opened)  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._pane_failed(pane, as_user_error(exc))
+
+    def _pane_failed(self, pane: Widget, error: HFBrowseError) -> None:
+        show_message = getattr(pane, "show_message", None)
+        try:
+            if show_message is not None:
+                show_message(str(error), error=True)
+                return
+        except Exception:  # the pane cannot even say so: the notification does
+            pass
+        self.notify(f"{pane.id}: {error}", severity="error")
 
     def _models_pane(self) -> ModelsPane | None:
         if not self._slots_filled:

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.untrusted import printable
 
 
 class RepoViewScreen(ModalScreen[None]):
@@ -45,7 +46,7 @@ class RepoViewScreen(ModalScreen[None]):
     def status(self, text: str) -> Static:
         """The status line, showing ``text`` (plain text: names come from a server)."""
         widget = self.query_one(f"#{self.STATUS_ID}", Static)
-        widget.update(Text(text))
+        widget.update(Text(printable(text)))
         return widget
 
     def on_mount(self) -> None:

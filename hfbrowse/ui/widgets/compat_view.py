@@ -21,6 +21,7 @@ from hfbrowse.core.heads.compat_results import (
     STATUS_UNUSED,
     HeadCompat,
 )
+from hfbrowse.core.untrusted import printable
 
 LIST_LIMIT = 12
 STYLES = {
@@ -57,7 +58,7 @@ def _listing(title: str, items: list[str], style: str) -> Text:
     text = Text()
     text.append(f"{title} ({len(items)}):\n", style=style)
     for item in items[:LIST_LIMIT]:
-        text.append(f"  {item}\n")
+        text.append(f"  {printable(item)}\n")
     if len(items) > LIST_LIMIT:
         text.append(f"  … {len(items) - LIST_LIMIT} more\n", style="dim")
     return text
@@ -67,7 +68,7 @@ def detail(head: HeadCompat) -> Text:
     """Everything the summary compresses, for the highlighted head."""
     text = Text()
     text.append(f"{head.auto_class} → {head.class_name}\n", style="bold")
-    text.append(head.summary() + "\n", style=STYLES.get(head.status, ""))
+    text.append(printable(head.summary()) + "\n", style=STYLES.get(head.status, ""))
     if head.error:
         return text
     text.append(
@@ -93,19 +94,17 @@ def detail(head: HeadCompat) -> Text:
     if head.unexpected:
         text.append_text(_listing("checkpoint tensors unused", list(head.unexpected), "green"))
     for r in head.renamed:
-        text.append(
-            f"renamed at load: {r.count} × {r.kind}, e.g. {r.example_from} → {r.example_to}\n",
-            style="cyan",
-        )
+        example = printable(f"{r.example_from} → {r.example_to}")
+        text.append(f"renamed at load: {r.count} × {r.kind}, e.g. {example}\n", style="cyan")
     if head.tied:
-        text.append(f"tied, not read: {', '.join(head.tied)}\n", style="dim")
+        text.append(f"tied, not read: {printable(', '.join(head.tied))}\n", style="dim")
     if head.ignored:
         text.append(
             f"{head.ignored} key(s) dropped by the class's _keys_to_ignore_on_load_* patterns\n",
             style="dim",
         )
     for err in head.conversion_errors:
-        text.append(f"conversion error: {err}\n", style="red")
+        text.append(f"conversion error: {printable(err)}\n", style="red")
     return text
 
 
@@ -138,7 +137,7 @@ class CompatView(Vertical):
         self.order = []
         self.query_one(DataTable).clear()
         self.query_one("#compat-basis", Static).update(
-            Text(text, style="bold red" if error else "dim")
+            Text(printable(text), style="bold red" if error else "dim")
         )
         self.query_one("#compat-detail", Static).update("")
 
@@ -160,7 +159,7 @@ class CompatView(Vertical):
     def set_notes(self, basis: str, notes: tuple[str, ...]) -> None:
         text = Text(basis, style="dim")
         for note in notes:
-            text.append(f"\nnote: {note}", style="italic yellow")
+            text.append(f"\nnote: {printable(note)}", style="italic yellow")
         self.query_one("#compat-basis", Static).update(text)
 
     def set_shown(self, head: str | None) -> None:

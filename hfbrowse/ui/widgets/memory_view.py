@@ -24,6 +24,7 @@ from hfbrowse.core.memory import (
     default_context,
     estimate_memory,
 )
+from hfbrowse.core.untrusted import printable
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class MemoryView(Vertical):
     def show_message(self, text: str) -> None:
         self.inputs = None
         self.query_one(DataTable).clear(columns=True)
-        self.query_one("#memory-notes", Static).update(Text(text, style="dim"))
+        self.query_one("#memory-notes", Static).update(Text(printable(text), style="dim"))
 
     def show(self, inputs: MemoryInputs) -> None:
         if self._context_for != id(inputs.config):  # a new model: its own context default

@@ -15,6 +15,7 @@ from hfbrowse.core.formatting import human_bytes, human_count
 from hfbrowse.core.hub.local_cache import LocalModel
 from hfbrowse.core.hub.search import ModelHit, SearchQuery
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.widgets.model_table import Cell, Column
 
 
@@ -60,7 +61,7 @@ def _name(name: str, cached: bool, opened: bool, restricted: str | None = None) 
     text.append(CACHED if cached else " ", style="green")
     if restricted:
         text.append(f"{LOCKED} ", style="yellow")
-    text.append(name, style="bold" if opened else "")
+    text.append(printable(name), style="bold" if opened else "")
     return text
 
 
@@ -82,11 +83,11 @@ def opened_cells(row: OpenedRow, cached: bool) -> tuple[Cell, ...]:
 def hub_cells(hit: ModelHit, cached: bool, opened: bool) -> tuple[Cell, ...]:
     return (
         _name(hit.repo_id, cached, opened, hit.restricted),
-        Text(hit.pipeline_tag or "—", style="" if hit.pipeline_tag else "dim"),
+        Text(printable(hit.pipeline_tag or "—"), style="" if hit.pipeline_tag else "dim"),
         human_count(hit.downloads),
         human_count(hit.likes),
         human_count(hit.parameters),
-        hit.updated or "—",
+        printable(hit.updated or "—"),
     )
 
 

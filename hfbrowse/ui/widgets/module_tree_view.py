@@ -15,13 +15,14 @@ from textual.widgets.tree import TreeNode
 from hfbrowse.core.checkpoint.module_tree import ModuleNode, module_tree, repeated_blocks
 from hfbrowse.core.checkpoint.tensors import TensorRow, TensorTable
 from hfbrowse.core.formatting import human_bytes, human_count, shape_text
+from hfbrowse.core.untrusted import printable
 
 if TYPE_CHECKING:
     from hfbrowse.core.checkpoint.quantization import QuantizedCounts
 
 
 def _module_label(node: ModuleNode) -> Text:
-    label = Text(node.name or "checkpoint", style="bold")
+    label = Text(printable(node.name or "checkpoint"), style="bold")
     blocks = repeated_blocks(node)
     if blocks:
         count, first = blocks
@@ -32,13 +33,18 @@ def _module_label(node: ModuleNode) -> Text:
 
 
 def _tensor_label(row: TensorRow, logical: int | None) -> Text:
-    label = Text(row.name.rpartition(".")[2])
+    label = Text(printable(row.name.rpartition(".")[2]))
     label.append(f"  {shape_text(row.shape)} {row.dtype}", style="dim")
     count = row.parameters if logical is None else logical
     label.append(f"  {human_count(count)}")
     if logical is not None and logical != row.parameters:
         label.append(" (unpacked)", style="italic yellow")
+    if row.problem:
+        label.append(f"  ⚠ {printable(row.problem)}", style="bold yellow")
     return label
+
+
+MAX_SHOWN = 1_000  # entries per level
 
 
 class ModuleTreeView(Tree[object]):
@@ -66,11 +72,19 @@ class ModuleTreeView(Tree[object]):
         self.root.expand()
 
     def _fill(self, branch: TreeNode, node: ModuleNode) -> None:
-        for child in node.children:
+        """One level; past ``MAX_SHOWN`` entries the rest is one line (200,000 modules under
+        one root took the UI thread half a minute to add; the table's filter finds them)."""
+        shown = 0
+        for child in node.children[:MAX_SHOWN]:
             item = branch.add(_module_label(child), data=child)
             item.allow_expand = True
-        for row in node.leaves:
+            shown += 1
+        for row in node.leaves[: max(0, MAX_SHOWN - shown)]:
             branch.add_leaf(_tensor_label(row, self._logical.get(row.name)), data=row)
+            shown += 1
+        rest = len(node.children) + len(node.leaves) - shown
+        if rest > 0:
+            branch.add_leaf(Text(f"… {rest:,} more (the table's filter finds them)", style="dim"))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node

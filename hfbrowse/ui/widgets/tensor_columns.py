@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rich.text import Text
 
 from hfbrowse.core.checkpoint.tensors import TensorRow, shard_label
 from hfbrowse.core.formatting import human_bytes, human_count
+from hfbrowse.core.untrusted import printable
 
 NAME_MIN = 20  # the name never gets less; below it, parameters then dtype are dropped
 NAME_ROOM = 26  # optional columns (shard, bytes) only while the name keeps this much
@@ -82,7 +83,9 @@ class TensorColumn:
     title: str
     width: int
     justify: Literal["left", "right"]
-    value: Callable[[TensorRow], str]
+    # Not compared: two layouts for the same width are equal (a resize that changes nothing
+    # must not refill the table), though each fit makes its own functions.
+    value: Callable[[TensorRow], str] = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,23 @@ class TensorLayout:
         return self.name_mode != "full"
 
     def name(self, row: TensorRow) -> str:
+        """The name as shown: control characters escaped (a checkpoint's text), then shortened."""
         if self.name_mode == "full":
-            return row.name
-        return cut_middle(initials(row.name), self.name_width)
+            return printable(row.name)
+        return cut_middle(initials(printable(row.name)), self.name_width)
 
     def cells(self, row: TensorRow) -> tuple[Text, ...]:
-        """The row as cells; each column after the name is padded by one cell on its left."""
-        out = [Text(self.name(row), no_wrap=True, overflow="ellipsis")]
+        """The row as cells (Text: a name is never markup); each column after the name is
+        padded by one cell on its left. A row whose header entry does not add up is marked."""
+        style = "bold yellow" if row.problem else ""
+        out = [Text(self.name(row), style=style, no_wrap=True, overflow="ellipsis")]
         for col in self.columns[1:]:
             out.append(Text(" " + col.value(row), justify=col.justify, no_wrap=True))
         return tuple(out)
+
+
+def _params(row: TensorRow) -> str:
+    return ("⚠ " if row.problem else "") + human_count(row.parameters)
 
 
 def _extra(key: str, title: str, value: Callable[[TensorRow], str], rows) -> TensorColumn:
@@ -121,14 +131,15 @@ def _extra(key: str, title: str, value: Callable[[TensorRow], str], rows) -> Ten
 def fit_columns(rows: Sequence[TensorRow], width: int, sharded: bool) -> TensorLayout:
     """The columns for ``rows`` in ``width`` cells, the name taking what the others leave."""
     shape = _extra("shape", "shape", lambda r: compact_shape(r.shape), rows)
-    dtype = _extra("dtype", "dtype", lambda r: r.dtype, rows)
-    params = _extra("params", "params", lambda r: human_count(r.parameters), rows)
+    dtype = _extra("dtype", "dtype", lambda r: printable(r.dtype), rows)
+    params = _extra("params", "params", _params, rows)
     wanted = [shape, dtype, params]
     optional = [_extra("bytes", "bytes", lambda r: human_bytes(r.nbytes), rows)]
     if sharded:
         optional.insert(0, _extra("shard", "shard", lambda r: shard_label(r.file), rows))
-    longest = min(max((len(r.name) for r in rows), default=4), NAME_CAP)
-    shortest = min(max((len(initials(r.name)) for r in rows), default=4), NAME_CAP)
+    names = [printable(r.name) for r in rows]
+    longest = min(max((len(n) for n in names), default=4), NAME_CAP)
+    shortest = min(max((len(initials(n)) for n in names), default=4), NAME_CAP)
 
     def room(cols: list[TensorColumn]) -> int:
         return width - sum(c.width for c in cols)
@@ -149,5 +160,5 @@ def fit_columns(rows: Sequence[TensorRow], width: int, sharded: bool) -> TensorL
         name_width = shortest
     else:
         mode = "cut"
-    name = TensorColumn("name", "name", max(name_width, 4), "left", lambda r: r.name)
+    name = TensorColumn("name", "name", max(name_width, 4), "left", lambda r: printable(r.name))
     return TensorLayout((name, *wanted), mode, name_width)

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from hfbrowse.core.errors import as_user_error
 from hfbrowse.core.formatting import human_bytes, human_count
+from hfbrowse.core.untrusted import printable
 
 if TYPE_CHECKING:
     from hfbrowse.core.checkpoint.quantization import QuantizedCounts
@@ -67,6 +68,12 @@ class TensorOrigin(Static):
         self.update("")
         self.display = False
 
+    def say(self, text: str) -> None:
+        """A line of its own in the origin's place (a flagged tensor's problem)."""
+        self.clear()
+        self.update(Text(printable(text), style="bold yellow"))
+        self.display = True
+
     def lookup(self, tensor: str | None) -> None:
         if tensor is None or self.class_name is None:
             self.clear()
@@ -102,9 +109,9 @@ class TensorOrigin(Static):
 
 
 def origin_text(tensor: str, found: InitLine | None, error: str | None = None) -> Text:
-    shown = tensor.removesuffix(".*")
+    shown = printable(tensor.removesuffix(".*"))
     if error:
-        return Text(f"{shown}: {error}", style="red")
+        return Text(f"{shown}: {printable(error)}", style="red")
     if found is None:
         return Text(f"{shown}: no __init__ line found for it", style="dim")
     file = found.file.rsplit("/", 1)[-1]
@@ -114,9 +121,10 @@ def origin_text(tensor: str, found: InitLine | None, error: str | None = None) -
     if len(found.lines) > 1:
         text.append(f" (+{len(found.lines) - 1} more)", style="dim")
     if not found.exact:
-        text.append(f" best effort: {found.module_path or shown}", style="italic yellow")
+        where = printable(found.module_path) if found.module_path else shown
+        text.append(f" best effort: {where}", style="italic yellow")
     text.append("\n")
-    text.append(found.text, style="green")
+    text.append(printable(found.text), style="green")
     return text
 
 
