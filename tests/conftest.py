@@ -147,3 +147,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from tests.packaging.needs_torch import mark_torch_tests
 
     mark_torch_tests(items, torch_installed())
+
+
+@pytest.fixture(scope="session")
+def chat_gpt2(fixtures: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ~25M-parameter GPT-2 with a chat template (tests/support/serve.py), built once."""
+    from tests.support.serve import build_chat_gpt2
+
+    return build_chat_gpt2(tmp_path_factory.mktemp("served") / "chat-gpt2", fixtures["tiny-gpt2"])
+
+
+@pytest.fixture(scope="session")
+def serve_session(chat_gpt2: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One real ``transformers serve`` for the session (skipped without transformers[serving])."""
+    from tests.support.serve import TransformersServe, serving_missing
+
+    if (why := serving_missing()) is not None:
+        pytest.skip(why)
+    server = TransformersServe(chat_gpt2, tmp_path_factory.mktemp("serve-log") / "serve.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def served(serve_session):
+    """The session's ``transformers serve``, restarted first if a test killed it."""
+    return serve_session.ensure()

@@ -7,8 +7,12 @@ Building the parser imports nothing but argparse and the light search constants,
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from hfbrowse.cli.about import VersionAction, prog_name
+
+if TYPE_CHECKING:
+    from hfbrowse.core.console.backends.settings import BackendSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +46,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="with --run --print/--json: load .bin or large models"
     )
     p.add_argument("--version", action=VersionAction)
+    r = p.add_argument_group(
+        "where the console runs (default: in this process)",
+        "An OpenAI-compatible server (transformers serve, vLLM, SGLang), an HF-protocol server"
+        " (TGI, TEI, Inference Endpoints) or Inference Providers run the shown head; or, in"
+        " this process, accelerate spreads a big model over GPUs, CPU and disk.",
+    )
+    r.add_argument(
+        "--endpoint", metavar="URL", help="an inference server's URL (or HFBROWSE_ENDPOINT)"
+    )
+    r.add_argument(
+        "--endpoint-key",
+        metavar="KEY",
+        help="the endpoint's API key (or HFBROWSE_ENDPOINT_KEY); your HF token is sent only"
+        " to Hugging Face hosts",
+    )
+    r.add_argument(
+        "--provider", metavar="NAME", help="Inference Providers: a provider or auto (HF_TOKEN)"
+    )
+    r.add_argument(
+        "--device-map", metavar="MAP", help="auto: spread the weights over GPUs, CPU, disk"
+    )
+    r.add_argument(
+        "--max-memory", metavar="LIMITS", help="with --device-map: e.g. cuda:0=20GiB,cpu=64GiB"
+    )
+    r.add_argument(
+        "--timeout",
+        metavar="S",
+        help="seconds to wait for an endpoint or provider to answer or go on streaming"
+        " (default 60)",
+    )
+    r.add_argument(
+        "--chat", action="store_true", help="console in chat mode (a model with a chat template)"
+    )
+    r.add_argument("--system", metavar="TEXT", help="the chat's system message")
     from hfbrowse.cli.search import add_search_arguments
 
     add_search_arguments(p)
@@ -96,3 +134,20 @@ def arguments_error(args: argparse.Namespace) -> str | None:
     if args.diff_head is not None and normalise_head(args.diff_head) is None:
         return f"unknown head {args.diff_head!r}; try {ALIAS_EXAMPLES}"
     return None
+
+
+def backend_settings(args: argparse.Namespace, env: dict[str, str]) -> BackendSettings:
+    """Where console runs go, from the flags and the environment (BackendSettingsError: one
+    line, before anything is fetched)."""
+    from hfbrowse.core.console.backends.settings import settings_from
+
+    return settings_from(
+        endpoint=args.endpoint,
+        endpoint_key=args.endpoint_key,
+        provider=args.provider,
+        device_map=args.device_map,
+        max_memory=args.max_memory,
+        timeout=args.timeout,
+        offline=args.offline,
+        env=env,
+    )

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hfbrowse.cli.args import arguments_error, build_parser
+from hfbrowse.cli.args import arguments_error, backend_settings, build_parser
 from hfbrowse.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -43,7 +43,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if (problem := arguments_error(args)) is not None:
         return fail(problem, EXIT_USAGE)
+    from hfbrowse.core.errors import HFBrowseError
     from hfbrowse.core.heads.registry import normalise_head
+
+    try:
+        args.backend = backend_settings(args, dict(os.environ))
+    except HFBrowseError as exc:
+        return fail(str(exc), EXIT_USAGE)
 
     head = normalise_head(args.head)
 
@@ -51,8 +57,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from hfbrowse.cli.search import run_search
 
         return run_search(args)
-
-    from hfbrowse.core.errors import HFBrowseError
 
     try:
         gguf = _gguf_target(args)
@@ -135,6 +139,9 @@ def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None, gguf
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
         search=search,
+        backend=args.backend,
+        chat=args.chat,
+        system=args.system,
         start_on_list=bool(args.demo and not args.model),  # --demo: the list is the point
         gguf=gguf,
     )
@@ -232,6 +239,9 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code,
         yes=args.yes,
         tokenize=args.tokenize,
+        backend=args.backend,
+        chat=args.chat,
+        system=args.system,
     )
     try:
         ctx = open_for_report(ref, gateway, options)

@@ -15,6 +15,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from hfbrowse.core.console.commands import Reply
+from hfbrowse.core.console.heads.chat import ChatOutput
 from hfbrowse.core.console.heads.extractive_qa import AnswerSpan
 from hfbrowse.core.console.heads.features import FeaturesOutput
 from hfbrowse.core.console.heads.fill_mask import FillMaskOutput
@@ -91,11 +92,22 @@ def generation(out: GenerationOutput) -> Text:
     return text
 
 
+def chat(out: ChatOutput) -> Text:
+    text = Text("assistant › ", style="bold cyan")
+    text.append(out.reply, style=GENERATED)
+    if not out.reply.strip():
+        text.append("  (only special tokens were generated)", style="italic dim")
+    if out.stopped:
+        text.append("  ⏹ stopped", style="bold yellow")
+    return text
+
+
 def fill_mask(out: FillMaskOutput) -> Group:
     parts: list[RenderableType] = []
     for number, mask in enumerate(out.masks, 1):
         mask_token = printable(out.mask_token)
-        parts.append(Text(f"{mask_token} #{number} (token {mask.token_index})", style="bold"))
+        where = f" (token {mask.token_index})" if mask.token_index is not None else ""
+        parts.append(Text(f"{mask_token} #{number}{where}", style="bold"))
         width = max((len(printable(c.token)) for c in mask.candidates), default=4)
         for c in mask.candidates:
             row = Text(
@@ -167,12 +179,13 @@ def sequence_classes(out: SequenceClassesOutput) -> Group:
 
 def features(out: FeaturesOutput) -> Group:
     rows: list[RenderableType] = [
-        Text(f"last_hidden_state {tuple(out.shape)}  (batch, tokens, hidden)", style="bold")
+        Text(f"{out.shape_of} {tuple(out.shape)}  ({out.axes})", style="bold")
     ]
     for emb in out.embeddings:
         first = ", ".join(f"{v:+.3f}" for v in emb.first)
         row = Text(f"{printable(repr(emb.text))}: ", style="dim")
-        row.append(f"mean-pooled over {emb.tokens} tokens · dim {emb.dim} · norm {emb.norm:.3f}")
+        pooled = f"mean-pooled over {emb.tokens} tokens" if emb.tokens else "pooled by the server"
+        row.append(f"{pooled} · dim {emb.dim} · norm {emb.norm:.3f}")
         row.append(f" · [{first}, …]", style="dim")
         rows.append(row)
     if out.cosine is not None:
@@ -202,6 +215,7 @@ def notices(result: RunResult) -> list[Text]:
 
 RENDERERS: dict[str, Any] = {
     "generation": generation,
+    "chat": chat,
     "fill-mask": fill_mask,
     "question-answering": answer,
     "token-classification": token_classes,

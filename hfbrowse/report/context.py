@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hfbrowse.core.console.backends.settings import BackendSettings
 from hfbrowse.core.errors import HFBrowseError
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import Checkpoint, ModelFacts
@@ -37,6 +38,9 @@ class ReportOptions:
     trust_remote_code: bool = False
     yes: bool = False  # accept what the TUI would ask before loading
     tokenize: str | None = None  # --tokenize: the text the tokenizer section shows
+    backend: BackendSettings = field(default_factory=BackendSettings)  # where --run goes
+    chat: bool = False  # --chat: --run is one chat turn
+    system: str | None = None
 
 
 @dataclass

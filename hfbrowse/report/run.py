@@ -12,8 +12,11 @@ import sys
 
 from rich.console import Console
 
+from hfbrowse.core.console.backends.base import RunContext
+from hfbrowse.core.console.backends.holder import BackendHolder
+from hfbrowse.core.console.chat import CAUSAL_LM, ChatState
 from hfbrowse.core.console.results import RunResult
-from hfbrowse.core.console.runner import NeedsConfirmation, RunRequest, run, runnable_head
+from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, RunRequest, runnable_head
 from hfbrowse.core.console.session import ModelSession
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.render import console_results as render
@@ -23,20 +26,32 @@ ALL_CONFIRMATIONS = frozenset({"bin", "memory"})
 
 
 def run_once(ctx: ReportContext) -> RunResult:
-    """Run ``--run TEXT`` with the shown head (HFBrowseError with a one-line message)."""
+    """Run ``--run TEXT`` with the shown head on the chosen backend (HFBrowseError with a
+    one-line message). ``--chat`` sends TEXT as one user turn (after ``--system``)."""
     options, facts = ctx.options, ctx.facts
+    backend = options.backend
+    head = runnable_head(facts, ctx.head, options.trust_remote_code, backend.remote)
+    text = options.run or ""
+    chat = None
+    if options.chat and head == CAUSAL_LM:
+        chat = ChatState(on=True, system=options.system).messages_for(text)
     request = RunRequest(
-        head=runnable_head(facts, ctx.head, options.trust_remote_code),
-        text=options.run or "",
+        head=head,
+        text=text,
         device=options.device,
         dtype=options.dtype,
         trust_remote_code=options.trust_remote_code,
         confirmed=ALL_CONFIRMATIONS if options.yes else frozenset(),
+        chat=chat,
     )
+    holder = BackendHolder(backend)
+    context = RunContext(facts, ctx.gateway, ModelSession(), ctx.checkpoint.table)
     try:
-        return run(request, facts, ModelSession(), ctx.gateway, ctx.checkpoint.table)
+        return holder.run(request, context, RunHooks())
     except NeedsConfirmation as exc:
         raise HFBrowseError(f"{exc} Not loaded: pass --yes to accept.") from None
+    finally:
+        holder.close()
 
 
 def build(ctx: ReportContext, doc: Document) -> None:
@@ -50,6 +65,9 @@ def build(ctx: ReportContext, doc: Document) -> None:
         doc["run"] = {"error": "interrupted"}
     except Exception as exc:  # ours or a library surprise: one line, never a traceback
         doc["run"] = {"error": str(as_user_error(exc))}
+        partial = getattr(exc, "partial", None)  # a stream that broke: the text so far
+        if partial is not None:
+            doc["run"]["partial"] = partial
     if isinstance(doc["run"], dict):
         ctx.errors.append(doc["run"]["error"])
 
@@ -59,7 +77,9 @@ def text(doc: Document) -> list[str]:
         return []
     result = doc["run"]
     if isinstance(result, dict):
-        return ["", f"Run: {result['error']}"]
+        partial = result.get("partial")
+        shown = ["", render_run(partial)] if isinstance(partial, RunResult) else []
+        return [*shown, "", f"Run: {result['error']}"]
     return ["", render_run(result)]
 
 
@@ -70,7 +90,8 @@ def render_run(result: RunResult) -> str:
     console = Console(
         file=buffer, width=100, force_terminal=tty, color_system="auto" if tty else None
     )
-    console.print(f"Run of {result.head} ({result.model_class}) on {result.input!r}:")
+    where = f" on {result.where}" if result.backend != "in-process" else ""
+    console.print(f"Run of {result.head} ({result.model_class}){where} on {result.input!r}:")
     console.print(render.render_output(result))
     for notice in render.notices(result):
         console.print(notice)

@@ -121,6 +121,16 @@ KEYS: tuple[Key, ...] = (
         palette="Copy the console's snippet",
     ),
     Key(
+        "console_backend",
+        MAIN,
+        "",
+        "console_backend",
+        "Backend",
+        "Where console runs go: in-process, an endpoint (URL), Inference Providers",
+        show=False,
+        palette="Console: run on another backend…",
+    ),
+    Key(
         "diff_heads",
         MAIN,
         "d",

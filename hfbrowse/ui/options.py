@@ -3,9 +3,10 @@ back from the app object)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hfbrowse.core.console.backends.settings import BackendSettings
 from hfbrowse.core.model_ref import ModelRef
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class LaunchOptions:
     dtype: str | None = None
     trust_remote_code: bool = False
     search: SearchQuery | None = None  # --search: the list opens with this query run
+    backend: BackendSettings = field(default_factory=BackendSettings)  # --endpoint, …
+    chat: bool = False  # --chat: the console starts in chat mode
+    system: str | None = None  # --system: the chat's system message
     # The start model was picked for the user (--demo without MODEL): the keys start on the
     # models list, where the other models are, once it is mounted (a wide screen only: at 80
     # columns the list is hidden until / shows it).

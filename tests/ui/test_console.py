@@ -63,6 +63,28 @@ async def test_every_head_runs_from_the_console(name, fixtures):
         assert "loaded in" in shown and pane.busy is False
 
 
+async def test_slash_and_colon_are_characters_in_a_text_box(fixtures):
+    """`/` (search) and `:` (console) are priority keys, but typed in the console they are
+    its commands' characters (`/set`, `/backend http://host:port`), and in the models filter a
+    Hub id's; from elsewhere they still jump to the box."""
+    app = open_app(fixtures["tiny-gpt2"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(ConsolePane)
+        box = app.screen.query_one("#console-input")
+        await submit(pilot, "/set max_new_tokens=7", type_it=True)
+        assert app.focused is box
+        assert "max_new_tokens=7" in plain(pane.query_one("#console-settings").content)
+        await pilot.press(*"/backend http://127.0.0.1:9/v1")
+        assert box.value == "/backend http://127.0.0.1:9/v1" and app.focused is box
+        box.value = ""
+        await pilot.press("escape", "slash")  # leaves the console; `/` goes to the filter
+        search = app.screen.query_one("#models-filter")
+        assert app.focused is search
+        await pilot.press(*"org/name:x")
+        assert search.value == "org/name:x" and app.focused is search
+
+
 async def test_history_set_and_snippet_commands(fixtures):
     app = open_app(fixtures["tiny-gpt2"])
     async with app.run_test(size=(120, 40)) as pilot:

@@ -69,21 +69,24 @@ def encode(
     truncation: bool | str = True,
     side: str = "right",
     reserve: int = 0,
+    add_special_tokens: bool = True,
 ) -> Encoded:
     """Tokenize ``text`` (and ``pair``), truncating to the model's positions with a notice.
 
     ``reserve`` keeps room for tokens a causal LM will generate after the prompt; ``side``
     "left" keeps the end of a long prompt (what a continuation depends on).
+    ``add_special_tokens=False`` for a prompt a chat template rendered (it has them already).
     """
     tokenizer.truncation_side = side
     limit = position_limit(model, tokenizer)
     max_length = None if limit is None else max(limit - reserve, 1)
     args = (text,) if pair is None else (text, pair)
-    full = len(tokenizer(*args)["input_ids"])
+    special: dict[str, Any] = {} if add_special_tokens else {"add_special_tokens": False}
+    full = len(tokenizer(*args, **special)["input_ids"])
     truncated = max_length is not None and full > max_length
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = dict(special)
     if max_length is not None:
-        kwargs = {"truncation": truncation, "max_length": max_length}
+        kwargs |= {"truncation": truncation, "max_length": max_length}
     if truncated and notices is not None:
         notices.append(
             f"input is {full} tokens; truncated to {max_length} (the model's positions: {limit})"
@@ -92,5 +95,6 @@ def encode(
     batch = tokenizer(*args, return_tensors="pt", **kwargs, **extra)
     encoding = batch.encodings[0] if getattr(batch, "encodings", None) else None
     batch.pop("offset_mapping", None)
-    device = getattr(model, "device", "cpu")
-    return Encoded(batch.to(device), encoding, max_length, truncated, kwargs)
+    from hfbrowse.core.console.placement import execution_device
+
+    return Encoded(batch.to(execution_device(model)), encoding, max_length, truncated, kwargs)

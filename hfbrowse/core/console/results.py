@@ -49,6 +49,8 @@ class RunResult:
     timing: Timing
     notices: tuple[str, ...] = ()
     snippet: str = ""
+    backend: str = "in-process"  # "in-process", "endpoint" or "provider"
+    where: str = ""  # what the console's title says: "cpu", "endpoint 127.0.0.1:8000 · …"
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -17,10 +17,13 @@ from typing import Any
 
 from hfbrowse.core.checkpoint.tensors import TensorTable
 from hfbrowse.core.console import snippets
+from hfbrowse.core.console.chat import CAUSAL_LM, ChatMessage
 from hfbrowse.core.console.errors import RunCancelled, RunError
 from hfbrowse.core.console.heads import HeadCall
 from hfbrowse.core.console.inputs import require_text
+from hfbrowse.core.console.placement import execution_device, split_notice
 from hfbrowse.core.console.preflight import (
+    CONFIRM_MEMORY,
     Confirmation,
     confirmations,
     local_files,
@@ -77,6 +80,9 @@ class RunRequest:
     dtype: str | None = None
     trust_remote_code: bool = False
     confirmed: frozenset[str] = frozenset()
+    chat: tuple[ChatMessage, ...] | None = None  # chat mode: the conversation, new turn last
+    device_map: str | None = None  # in-process: accelerate's dispatch over GPUs/CPU/disk
+    max_memory: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -88,12 +94,19 @@ class RunHooks:
     on_text: Callable[[str], None] | None = None  # the generated text so far (streaming)
 
 
-def runnable_head(facts: ModelFacts, head: str | None, trust_remote_code: bool) -> str:
+def runnable_head(
+    facts: ModelFacts, head: str | None, trust_remote_code: bool, remote: bool = False
+) -> str:
     """The head a run will use, or why the model cannot run (remote code is refused first).
 
     With --trust-remote-code, a model whose classes exist only in its repo runs the Auto class
-    its ``auto_map`` names.
+    its ``auto_map`` names. On a remote backend (``remote``) no code of the repo runs here:
+    the shown head goes to the server as it is.
     """
+    if remote:
+        if head is None:
+            raise RunError(f"no text head to run: {facts.heads.reason}")
+        return head
     refuse_remote_code(facts, trust_remote_code)
     auto_map = facts.config.get("auto_map")
     remote_heads = [h for h in HEAD_NAMES if isinstance(auto_map, dict) and h in auto_map]
@@ -137,13 +150,24 @@ def run(
         _report(hooks, PHASE_IMPORTING, None, None)
     with gc_paused(when="torch" not in sys.modules):
         device = resolve_device(request.device)  # the first call imports torch
-    key = LoadKey(ref.id, ref.revision, request.head, device, dtype, request.trust_remote_code)
+    key = LoadKey(
+        ref.id,
+        ref.revision,
+        request.head,
+        device,
+        dtype,
+        request.trust_remote_code,
+        request.device_map,
+        request.max_memory,
+    )
     loaded = session.get(key)
     fresh = loaded is None
     if loaded is None:
         with gc_paused():
             loaded = _load(key, request, facts, session, gateway, table, hooks, files)
     notices: list[str] = []
+    if fresh and (split := split_notice(loaded.device_map)):
+        notices.append(split)
     if (random := loaded.random_notice()) is not None:
         notices.append(random)
     _report(hooks, running_label(loaded, request), None, None)
@@ -155,8 +179,10 @@ def run(
             model_id=ref.id,
             revision=ref.revision,
             head=request.head,
-            device=device,
-            load_kwargs=load_kwargs(loaded.checkpoint, dtype, request.trust_remote_code),
+            device=str(execution_device(loaded.model)) if key.device_map else device,
+            load_kwargs=load_kwargs(
+                loaded.checkpoint, dtype, request.trust_remote_code, key.placement()
+            ),
         ),
         body,
     )
@@ -164,13 +190,14 @@ def run(
         model=ref.id,
         head=request.head,
         model_class=loaded.model_class,
-        device=device,
+        device=loaded.device,
         dtype=loaded.dtype,
         input=request.text,
         output=output,
         timing=Timing(loaded.load_s if fresh else None, run_s, getattr(output, "new_tokens", None)),
         notices=tuple(notices),
         snippet=snippet,
+        where=loaded.device,
     )
 
 
@@ -197,6 +224,8 @@ def _load(
         for ask in confirmations(facts, checkpoint, table, key.device, key.dtype)
         if ask.key not in request.confirmed
     ]
+    if key.device_map is not None:  # accelerate fits the model to --max-memory / disk itself
+        asks = [ask for ask in asks if ask.key != CONFIRM_MEMORY]
     if asks:
         raise NeedsConfirmation(asks)
     if facts.ref.is_local:
@@ -216,7 +245,10 @@ def _load(
     if hooks.cancel.is_set():
         raise RunCancelled("stopped before loading the model")
     also = "" if "transformers" in sys.modules else ", importing transformers first"
-    where = f"{facts.ref.display} ({key.head}) on {key.device}{also}"
+    on = f"device_map={key.device_map}" if key.device_map is not None else key.device
+    if key.max_memory:
+        on += " (max_memory " + ", ".join(f"{d}={m}" for d, m in key.max_memory) + ")"
+    where = f"{facts.ref.display} ({key.head}) on {on}{also}"
     _report(hooks, f"{PHASE_LOADING} {where}", None, None)
     loaded = session.load(key, folder, checkpoint)
     if hooks.cancel.is_set():
@@ -278,9 +310,15 @@ def _run_head(
         cancel=hooks.cancel,
         on_text=hooks.on_text,
         settings=settings_for(loaded, request.overrides) if spec.generates else None,
+        chat=request.chat,
     )
+    runner = spec.load_runner()
+    if request.chat is not None and request.head == CAUSAL_LM:
+        from hfbrowse.core.console.heads import chat
+
+        runner = chat.run
     try:
-        return spec.load_runner()(loaded, request.text, call)
+        return runner(loaded, request.text, call)
     except torch.OutOfMemoryError:
         raise RunError(
             f"out of memory on {loaded.key.device}: try a shorter input, fewer max_new_tokens"

@@ -113,6 +113,16 @@ class LoadKey:
     device: str
     dtype: str
     trust_remote_code: bool
+    device_map: str | None = None  # accelerate's dispatch ("auto", …); None: all on ``device``
+    max_memory: tuple[tuple[str, str], ...] = ()
+
+    def placement(self) -> dict[str, Any] | None:
+        """``device_map``/``max_memory``/``offload_folder`` for from_pretrained, or None."""
+        if self.device_map is None:
+            return None
+        from hfbrowse.core.console.placement import placement_kwargs
+
+        return placement_kwargs(self.device_map, self.max_memory, self.model)
 
 
 @dataclass
@@ -125,6 +135,7 @@ class LoadedModel:
     load_s: float
     dtype: str  # the dtype the weights ended up in, e.g. "float32"
     generation_config: dict[str, Any] = field(default_factory=dict)
+    device_map: dict[str, Any] | None = None  # where a dispatched model's modules went
     # What from_pretrained initialised at random (missing from the checkpoint, or there with
     # another shape): this head's outputs mean nothing until it is trained.
     random_tensors: tuple[str, ...] = ()
@@ -154,9 +165,24 @@ class LoadedModel:
             " (this checkpoint was not trained for this head)"
         )
 
+    @property
+    def device(self) -> str:
+        """``cpu``, or ``cuda:0+cpu+disk (device_map)`` for a dispatched model."""
+        from hfbrowse.core.console.placement import describe
 
-def load_kwargs(checkpoint: WeightFiles, dtype: str, trust_remote_code: bool) -> dict[str, Any]:
-    """``from_pretrained`` keyword arguments, as the snippet prints them (dtype as a name)."""
+        if self.key.device_map is not None and not self.device_map:
+            return f"{self.model.device} (device_map)"  # accelerate put it all on one device
+        return describe(self.device_map) or self.key.device
+
+
+def load_kwargs(
+    checkpoint: WeightFiles,
+    dtype: str,
+    trust_remote_code: bool,
+    placement: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``from_pretrained`` keyword arguments, as the snippet prints them (dtype as a name);
+    ``placement``: accelerate's dispatch (``LoadKey.placement``)."""
     kwargs: dict[str, Any] = {"dtype": dtype}
     if checkpoint.format == "safetensors":
         kwargs["use_safetensors"] = True
@@ -165,7 +191,7 @@ def load_kwargs(checkpoint: WeightFiles, dtype: str, trust_remote_code: bool) ->
         kwargs["weights_only"] = True
     if trust_remote_code:
         kwargs["trust_remote_code"] = True
-    return kwargs
+    return kwargs | (placement or {})
 
 
 class ModelSession:
@@ -199,6 +225,7 @@ class ModelSession:
                 load_s=time.perf_counter() - started,
                 dtype=str(getattr(model, "dtype", "")).removeprefix("torch."),
                 generation_config=_generation_dict(model),
+                device_map=_device_map_of(model) if key.device_map else None,
                 random_tensors=random_tensors,
             )
             self._loaded = loaded
@@ -208,7 +235,7 @@ class ModelSession:
         """Drop the model and give its memory back (RAM, and the CUDA cache when used)."""
         if self._loaded is None:
             return
-        on_cuda = self._loaded.key.device.startswith("cuda")
+        on_cuda = "cuda" in self._loaded.device
         self._loaded = None
         gc.collect()  # cheap: what gc_paused froze is not scanned
         if on_cuda:
@@ -241,9 +268,14 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[An
         check_buildable(read_config(folder / "config.json"))
     except HFBrowseError as exc:
         raise RunError(str(exc)) from None
+    placement = key.placement()
+    if placement is not None:
+        from hfbrowse.core.console.placement import require_accelerate
+
+        require_accelerate()
     transformers = import_transformers()
     auto_class = getattr(transformers, key.head)
-    kwargs = load_kwargs(checkpoint, key.dtype, key.trust_remote_code)
+    kwargs = load_kwargs(checkpoint, key.dtype, key.trust_remote_code, placement)
     if key.dtype != "auto":
         kwargs["dtype"] = getattr(torch, key.dtype)
     try:
@@ -254,6 +286,9 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[An
         raise RunError("out of memory loading the model (RAM)") from None
     except Exception as exc:
         raise RunError(f"{key.head} could not load {folder.name}: {one_line(exc)}") from None
+    if placement is not None:  # accelerate placed (and hooked) every module: no .to()
+        model.eval()
+        return model, random_tensor_names(info)
     try:
         model.to(key.device)
     except torch.OutOfMemoryError:
@@ -273,6 +308,12 @@ def random_tensor_names(info: Any) -> tuple[str, ...]:
         name = entry[0] if isinstance(entry, tuple | list) and entry else entry
         names.append(str(name))
     return tuple(dict.fromkeys(names))
+
+
+def _device_map_of(model: Any) -> dict[str, Any] | None:
+    """accelerate's record of where each module went (``hf_device_map``)."""
+    found = getattr(model, "hf_device_map", None)
+    return dict(found) if isinstance(found, dict) else None
 
 
 def _generation_dict(model: Any) -> dict[str, Any]:

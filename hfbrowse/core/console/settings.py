@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hfbrowse.core.console.errors import SettingsError
+from hfbrowse.core.model_ref import ModelRef
 
 DEFAULT_MAX_NEW_TOKENS = 50
 SEQ2SEQ_DEFAULT_BEAMS = 4  # like translation/summarization checkpoints
@@ -91,6 +92,20 @@ def defaults_for(head: str, generation_config: dict[str, Any] | None) -> Generat
         except SettingsError:
             continue  # an odd value in a model's config falls back to the console default
     return replace(base, **clean)
+
+
+def model_folder(ref: ModelRef) -> Path | None:
+    """Where the model's small files can be read without a request: its folder, or the HF
+    cache's snapshot (None when it was never downloaded)."""
+    if ref.is_local:
+        return Path(ref.id)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(ref.id, "config.json", revision=ref.revision)
+    except Exception:
+        return None
+    return Path(cached).parent if isinstance(cached, str) else None
 
 
 def read_generation_config(folder: Path | None) -> dict[str, Any] | None:

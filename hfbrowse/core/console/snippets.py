@@ -39,16 +39,24 @@ def header(m: SnippetModel) -> str:
     trust = {"trust_remote_code": True} if m.load_kwargs.get("trust_remote_code") else {}
     tok_args = "".join(f", {kw}" for kw in [_kwargs(source | trust)] if kw)
     model_args = _kwargs(source | m.load_kwargs)
+    # A dispatched model (device_map) is placed by accelerate: moving it would undo that.
+    to_device = "" if "device_map" in m.load_kwargs else f".to({m.device!r})"
     return (
         "import torch\n"
         f"from transformers import {m.head}, AutoTokenizer\n\n"
         f"model_id = {m.model_id!r}\n"
         f"tokenizer = AutoTokenizer.from_pretrained(model_id{tok_args})\n"
-        f"model = {m.head}.from_pretrained(model_id, {model_args}).to({m.device!r})\n"
+        f"model = {m.head}.from_pretrained(model_id, {model_args}){to_device}\n"
     )
 
 
 def full(m: SnippetModel, body: str) -> str:
+    if "device_map" in m.load_kwargs:
+        # A model whose first layers were offloaded reports "meta" as model.device: inputs go
+        # where accelerate runs the layers (m.device: the execution device).
+        where = f"input_device = {m.device!r}  # where accelerate runs the offloaded layers\n"
+        body = body.replace("model.device", "input_device")
+        return header(m) + where + "\n" + body.rstrip() + "\n"
     return header(m) + "\n" + body.rstrip() + "\n"
 
 

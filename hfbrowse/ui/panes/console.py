@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -27,6 +26,7 @@ from hfbrowse.core.console.settings import (
     GenerationSettings,
     apply_overrides,
     defaults_for,
+    model_folder,
     read_generation_config,
 )
 from hfbrowse.core.errors import HFBrowseError, as_user_error
@@ -37,6 +37,7 @@ from hfbrowse.core.untrusted import printable
 from hfbrowse.ui.opened_model import OpenedModel
 from hfbrowse.ui.options import LaunchOptions
 from hfbrowse.ui.panes.console_messages import (
+    BackendProbed,
     RunFailed,
     RunFinished,
     RunNeedsConfirmation,
@@ -63,6 +64,10 @@ def _render():
 
 MAX_ENTRIES = 60
 PHASE_TICK_S = 0.25  # the phase line's elapsed time is redrawn this often while a run works
+# A remote run's phase line shows only if no text came this long after Enter: an endpoint
+# usually streams within tens of ms, and showing then hiding the line lays the screen out
+# twice (~50 ms of CPU a run, measured by benchmarks/console_endpoint: 136 vs 84 ms).
+REMOTE_PHASE_AFTER_S = PHASE_TICK_S
 CHARS_PER_TOKEN = 4  # to size the room a generation will need before it starts
 
 
@@ -95,12 +100,15 @@ class ConsolePane(Vertical, can_focus=False):
         self._entry: ConsoleEntry | None = None
         self._prompt = ""
         self._run_head: str | None = None
+        self._run_chat = False  # the run is a chat turn (streamed as a reply, not a continuation)
         self._stream_lines = 0
         self._auto_ran = False
+        self._title: str | None = None  # console_title of the shown model and head
         self._phase = ""  # what the run is doing now (the runner's phase label)
         self._phase_bytes: tuple[int | None, int | None] = (None, None)
         self._run_started = 0.0
         self._ticker: Timer | None = None
+        self._phase_held = False  # a remote run's phase line, not shown yet (REMOTE_PHASE_AFTER_S)
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
@@ -122,10 +130,37 @@ class ConsolePane(Vertical, can_focus=False):
     def state(self) -> ConsoleState:
         """What console commands read and change (made on first use: it imports the session)."""
         if self._state is None:
+            from hfbrowse.core.console.backends.holder import BackendHolder
             from hfbrowse.core.console.commands import ConsoleState
 
-            self._state = ConsoleState()
+            self._state = ConsoleState(backends=BackendHolder(self.options.backend))
+            self._state.chat.on = self.options.chat
+            self._state.chat.system = self.options.system
+            self._sync_state()
         return self._state
+
+    def _sync_state(self) -> None:
+        """What the console commands need to know about the shown model and head."""
+        if self._state is None:
+            return
+        from hfbrowse.core.console.chat import has_chat_template
+
+        self._state.head = self.head
+        folder = model_folder(self.facts.ref) if self.facts is not None else None
+        self._state.has_template = has_chat_template(folder)
+
+    def _retitle(self) -> None:
+        """``console — HEAD (a pin, when pinned) · where runs go`` (cpu, an endpoint, a
+        provider)."""
+        if self.head is None:
+            self.border_title = "console"
+            return
+        where = self._state.backends.words() if self._state is not None else None
+        if where is None and self.options.backend.remote:
+            where = self.options.backend.label()
+        title = self._title or f"console — {self.head}"
+        # where: an endpoint's own words (its model's name): server text, shown as text
+        self.border_title = title + (f" · {printable(where)}" if where else "")
 
     @property
     def busy(self) -> bool:
@@ -143,8 +178,13 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self.facts = opened.facts
         self.head = opened.head if opened.facts else None
-        self.border_title = console_title(opened) if self.head else "console"
+        self._title = console_title(opened) if self.head else None
+        self._sync_state()
+        self._retitle()
         self.draw_settings()
+        backend = self._state.backends.settings if self._state else self.options.backend
+        if backend.remote and self.head is not None:  # the title, and remarks for this model
+            self.probe_backend()
         run_text = self.options.run_text
         if run_text and not self._auto_ran and self.head is not None:
             self._auto_ran = True
@@ -159,7 +199,7 @@ class ConsolePane(Vertical, can_focus=False):
         if loaded is not None and loaded.key.model == self.facts.ref.id:
             gen = loaded.generation_config
         else:
-            gen = read_generation_config(_local_folder(self.facts))
+            gen = read_generation_config(model_folder(self.facts.ref))
         overrides = self._state.overrides if self._state is not None else {}
         return apply_overrides(defaults_for(self.head, gen), overrides)
 
@@ -235,7 +275,12 @@ class ConsolePane(Vertical, can_focus=False):
         box = self.query_one(ConsoleInput)
         box.remember(text)
         box.value = ""
-        from hfbrowse.core.console.commands import REPLY_CLEAR, run_command, split_input
+        from hfbrowse.core.console.commands import (
+            REPLY_BACKEND,
+            REPLY_CLEAR,
+            run_command,
+            split_input,
+        )
 
         what, rest = split_input(text)
         if what == "run":
@@ -249,8 +294,12 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self.write(_render().command_reply(reply))
         self.draw_settings()
+        if reply.kind == REPLY_BACKEND:
+            self._retitle()
+            self.probe_backend()
 
     def start_run(self, text: str, confirmed: frozenset[str] = frozenset()) -> None:
+        from hfbrowse.core.console.commands import chat_messages
         from hfbrowse.core.console.runner import RunRequest, runnable_head
 
         if self.busy:
@@ -262,7 +311,8 @@ class ConsolePane(Vertical, can_focus=False):
             self.write(Text("cannot run: open a model first", style="bold red"))
             return
         try:
-            head = runnable_head(facts, self.head, trust)
+            remote = self.state.backends.settings.remote
+            head = runnable_head(facts, self.head, trust, remote)
         except HFBrowseError as exc:
             self.write(Text(printable(str(exc)), style="bold red"))
             return
@@ -280,7 +330,9 @@ class ConsolePane(Vertical, can_focus=False):
             dtype=self.options.dtype,
             trust_remote_code=trust,
             confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
+            chat=chat_messages(self.state, text) if head == self.head else None,
         )
+        self._run_chat = request.chat is not None
         self._launch(request, facts)
 
     def _launch(self, request: RunRequest, facts: ModelFacts) -> None:
@@ -295,6 +347,7 @@ class ConsolePane(Vertical, can_focus=False):
         """From Enter on, one line says what the run is doing and for how long (a first run
         imports torch and loads for seconds before anything else shows)."""
         self._run_started = time.monotonic()
+        self._phase_held = self.state.backends.settings.remote
         self._set_phase("starting", None, None)
         if self._ticker is None:
             self._ticker = self.set_interval(PHASE_TICK_S, self._draw_phase)
@@ -304,6 +357,8 @@ class ConsolePane(Vertical, can_focus=False):
     def _set_phase(self, label: str, done: int | None, total: int | None) -> None:
         self._phase = label
         self._phase_bytes = (done, total)
+        if self._phase_held:  # the ticker shows it if the run is still quiet by then
+            return
         self.query_one("#console-progress", Horizontal).add_class("-active")
         bar = self.query_one("#console-progress-bar", ProgressBar)
         bar.display = bool(total)
@@ -312,6 +367,12 @@ class ConsolePane(Vertical, can_focus=False):
         self._draw_phase()
 
     def _draw_phase(self) -> None:
+        if self._phase_held and self._cancel is not None:
+            if time.monotonic() - self._run_started < REMOTE_PHASE_AFTER_S:
+                return
+            self._phase_held = False
+            self._set_phase(self._phase, *self._phase_bytes)
+            return
         row = self.query_one("#console-progress", Horizontal)
         if not row.has_class("-active") or self._cancel is None:
             return
@@ -333,8 +394,10 @@ class ConsolePane(Vertical, can_focus=False):
         table: TensorTable | None,
         cancel: threading.Event,
     ) -> None:
+        from hfbrowse.core.console.backends.base import RunContext
+        from hfbrowse.core.console.commands import record_failure
         from hfbrowse.core.console.errors import RunCancelled
-        from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, run
+        from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks
 
         hooks = RunHooks(
             cancel=cancel,
@@ -343,14 +406,17 @@ class ConsolePane(Vertical, can_focus=False):
             ),
             on_text=lambda text: self.post_message(RunStreamed(run_id, text)),
         )
+        context = RunContext(facts, self.gateway, self.state.session, table)
         try:
-            result = run(request, facts, self.state.session, self.gateway, table, hooks)
+            result = self.state.backends.run(request, context, hooks)
         except NeedsConfirmation as exc:
             self.post_message(RunNeedsConfirmation(run_id, request, exc.asks))
         except RunCancelled as exc:
             self.post_message(RunFailed(run_id, str(exc), cancelled=True))
         except Exception as exc:  # ours, or a library surprise: one line, never a traceback
-            self.post_message(RunFailed(run_id, str(as_user_error(exc))))
+            record_failure(self.state, exc)
+            partial = getattr(exc, "partial", None)  # a broken stream keeps its text
+            self.post_message(RunFailed(run_id, str(as_user_error(exc)), partial=partial))
         else:
             self.post_message(RunFinished(run_id, result))
 
@@ -363,8 +429,9 @@ class ConsolePane(Vertical, can_focus=False):
     @on(RunStreamed)
     def _streamed(self, msg: RunStreamed) -> None:
         if msg.run_id == self.run_id:
+            self._phase_held = False  # text came first: the phase line never showed
             self._hide_progress()
-            continuation = self._run_head != "AutoModelForSeq2SeqLM"
+            continuation = self._run_head != "AutoModelForSeq2SeqLM" and not self._run_chat
             self._stream_into_entry(_render().streaming(self._prompt, msg.text, continuation))
 
     @on(RunFinished)
@@ -373,11 +440,14 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         result = msg.result
-        self.state.last_result = result
+        from hfbrowse.core.console.commands import record_run
+
+        record_run(self.state, result)
         parts: list[RenderableType] = [_render().render_output(result), *_render().notices(result)]
         if self.show_timings:
             parts.append(_render().timing_line(result))
         self._update_entry(*parts)
+        self._retitle()
         self.draw_settings()
 
     @on(RunFailed)
@@ -386,7 +456,12 @@ class ConsolePane(Vertical, can_focus=False):
             return
         self._done()
         style = "bold yellow" if msg.cancelled else "bold red"
-        self._update_entry(Text(printable(msg.error), style=style))
+        error = Text(printable(msg.error), style=style)
+        if msg.partial is not None:  # the stream broke: what came stays, with why it ended
+            self.state.last_result = msg.partial
+            self._update_entry(_render().render_output(msg.partial), error)
+            return
+        self._update_entry(error)
 
     @on(RunNeedsConfirmation)
     def _confirm(self, msg: RunNeedsConfirmation) -> None:
@@ -415,6 +490,7 @@ class ConsolePane(Vertical, can_focus=False):
     def _done(self) -> None:
         self.state.busy = False
         self._cancel = None
+        self._phase_held = False
         if self._ticker is not None:
             self._ticker.pause()
         self._hide_progress()
@@ -425,6 +501,34 @@ class ConsolePane(Vertical, can_focus=False):
             row.remove_class("-active")
             self.query_one("#console-progress-bar", ProgressBar).update(total=1, progress=0)
 
+    # -- the backend ---------------------------------------------------------------------------
+    def probe_backend(self) -> None:
+        """Reach the chosen backend now (an endpoint: which protocol, which model), so the
+        title and any remark appear before the first run."""
+        self._probe_worker(self.state, self.facts)
+
+    @work(thread=True, exclusive=True, group="console-backend", exit_on_error=False)
+    def _probe_worker(self, state: ConsoleState, facts: ModelFacts | None) -> None:
+        try:
+            backend = state.backends.get(self.gateway)
+            remarks = tuple(backend.remarks(facts)) if facts is not None else ()
+        except Exception as exc:  # one line, the console stays usable
+            self.post_message(BackendProbed(state.backends.words(), error=str(as_user_error(exc))))
+            return
+        self.post_message(BackendProbed(backend.describe(), remarks))
+
+    @on(BackendProbed)
+    def _backend_probed(self, msg: BackendProbed) -> None:
+        self._retitle()
+        if msg.error is not None:
+            self.write(Text(printable(msg.error), style="bold red"))
+            return
+        line = Text("runs go to ", style="dim")
+        line.append(printable(msg.words), style="bold")
+        for remark in msg.remarks:
+            line.append(f"\n{printable(remark)}", style="yellow")
+        self.write(line)
+
     # -- control -------------------------------------------------------------------------------
     def stop_run(self) -> bool:
         """Cancel the running download/generation; False when nothing runs (Escape/Ctrl+C)."""
@@ -432,7 +536,11 @@ class ConsolePane(Vertical, can_focus=False):
             return False
         if not self._cancel.is_set():
             self._cancel.set()
-            self._draw_phase()  # "stopping …"
+            if self._phase_held:  # stopping before any text: say so at once
+                self._phase_held = False
+                self._set_phase(self._phase, *self._phase_bytes)  # draws "stopping …"
+            else:
+                self._draw_phase()  # "stopping …"
         return True
 
     def copy_snippet(self) -> None:
@@ -457,16 +565,3 @@ def console_title(opened: OpenedModel) -> str:
         recommended = opened.facts.heads.recommended or "none"
         title += f" ({why}; recommended: {recommended})"
     return title
-
-
-def _local_folder(facts: ModelFacts) -> Path | None:
-    """Where generation_config.json can be read without a request: the folder or the cache."""
-    if facts.ref.is_local:
-        return Path(facts.ref.id)
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(facts.ref.id, "config.json", revision=facts.ref.revision)
-    except Exception:
-        return None
-    return Path(cached).parent if isinstance(cached, str) else None

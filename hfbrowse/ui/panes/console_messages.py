@@ -53,6 +53,17 @@ class RunFailed(Message):
     run_id: int
     error: str
     cancelled: bool = False
+    partial: RunResult | None = None  # a stream that broke: the text so far, kept on screen
+
+
+@dataclass
+class BackendProbed(Message):
+    """The console's backend was reached (or not): its title words and what to tell."""
+
+    bubble: ClassVar[bool] = False  # for the pane alone
+    words: str
+    remarks: tuple[str, ...] = ()
+    error: str | None = None
 
 
 @dataclass

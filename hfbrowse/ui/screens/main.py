@@ -54,6 +54,10 @@ class PaneSlot(Vertical):
     """An empty, bordered pane place, replaced by the pane once the first model is drawn."""
 
 
+# The main screen's priority keys that are characters a text box takes instead.
+TEXT_BOX_CHARACTERS = frozenset({"search", "focus_console"})
+
+
 class MainScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = keys.bindings(keys.MAIN)
@@ -90,6 +94,17 @@ class MainScreen(Screen):
         self._slots_filled = False
         self._filling: asyncio.Future[None] | None = None
         self.started_up = False  # every pane mounted and drawn once (tests wait for it)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` and `:` are priority keys (they act before keys typed right after them reach the
+        old focus), but in a text box they are characters: console commands (`/set`,
+        `/backend http://host:port`) and Hub ids (`org/name`) need them. False lets the key go
+        on to the focused box (number fields take digits only: there the keys still act)."""
+        if action in TEXT_BOX_CHARACTERS:
+            focused = self.focused
+            if isinstance(focused, Input) and focused.type == "text":
+                return False
+        return True
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -390,6 +405,14 @@ class MainScreen(Screen):
             self.minimize()
         # At once: keys typed right after `:` are already queued behind a focus() callback.
         self.set_focus(self.query_one("#console-input", Input))
+
+    async def action_console_backend(self) -> None:
+        """The palette's "run on another backend": the console input, with ``/backend `` typed
+        (Enter alone shows where runs go now and the choices)."""
+        await self.action_focus_console()
+        box = self.query_one("#console-input", Input)
+        box.value = "/backend "
+        box.cursor_position = len(box.value)
 
     def _pane_of(self, widget: Widget | None) -> Widget | None:
         while widget is not None and not widget.has_class("pane"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hfbrowse.core.console.chat import ChatMessage
     from hfbrowse.core.console.settings import GenerationSettings
 
 
@@ -25,3 +26,4 @@ class HeadCall:
     cancel: threading.Event = field(default_factory=threading.Event)
     on_text: Callable[[str], None] | None = None  # streamed text so far (generation heads)
     settings: GenerationSettings | None = None  # /set values on generation_config (generation)
+    chat: tuple[ChatMessage, ...] | None = None  # chat mode: the conversation, new turn last

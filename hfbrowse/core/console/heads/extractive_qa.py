@@ -28,8 +28,8 @@ class AnswerSpan:
     start: int  # character offsets into ``context``
     end: int
     score: float  # P(start) * P(end), each softmaxed over the context tokens
-    start_token: int
-    end_token: int
+    start_token: int | None  # None: a remote server answered with characters only
+    end_token: int | None
     kind: str = "question-answering"
 
 

@@ -20,7 +20,7 @@ FIRST_VALUES = 6
 @dataclass(frozen=True)
 class Embedding:
     text: str
-    tokens: int
+    tokens: int | None  # None: the server pooled the vector (its token count is not known)
     dim: int
     norm: float
     first: tuple[float, ...]  # the first values of the mean-pooled vector
@@ -32,6 +32,8 @@ class FeaturesOutput:
     embeddings: tuple[Embedding, ...]
     cosine: float | None  # with ``a ||| b``
     kind: str = "features"
+    shape_of: str = "last_hidden_state"  # what ``shape`` is the shape of (remote: the answer)
+    axes: str = "batch, tokens, hidden"
 
 
 def encoder_of(model: Any) -> Any:

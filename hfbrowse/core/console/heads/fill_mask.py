@@ -28,7 +28,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MaskPrediction:
-    token_index: int  # position of the mask in the tokenized input
+    token_index: int | None  # position of the mask in the tokenized input (None: remote)
     candidates: tuple[Candidate, ...]
 
 

@@ -128,8 +128,26 @@ def plan_settings(
     return replace(settings, max_new_tokens=capped)
 
 
-def run(loaded: Any, text: str, call: HeadCall) -> tuple[GenerationOutput, str]:
-    """Generate from ``text`` with ``call.settings``, streaming into ``call.on_text``."""
+@dataclass(frozen=True)
+class Generated:
+    """What ``generate_from`` produced, and what its snippet must repeat."""
+
+    text: str  # the new text only, decoded without special tokens
+    new_tokens: int
+    stopped: bool
+    streamed: bool
+    settings: dict[str, Any]  # the settings used (+ pad_token_id when it was passed)
+    call_kwargs: dict[str, Any]  # the tokenizer call's arguments
+    side: str  # truncation side
+    generate_kwargs: dict[str, Any]
+    seed: int | None  # applied before sampling; None for greedy/beam search
+
+
+def generate_from(
+    loaded: Any, text: str, call: HeadCall, *, add_special_tokens: bool = True
+) -> Generated:
+    """``model.generate`` on ``text`` with ``call.settings``, streaming into ``call.on_text``
+    (plain completion and chat share it; chat passes a rendered prompt)."""
     settings = call.settings or GenerationSettings()
     cancel, on_text, notices = call.cancel, call.on_text, call.notices
     import torch
@@ -142,7 +160,15 @@ def run(loaded: Any, text: str, call: HeadCall) -> tuple[GenerationOutput, str]:
     settings = plan_settings(settings, position_limit(model, tokenizer), seq2seq, notices)
     reserve = 0 if seq2seq else settings.max_new_tokens
     side = "right" if seq2seq else "left"
-    enc = encode(tokenizer, model, text, notices=notices, side=side, reserve=reserve)
+    enc = encode(
+        tokenizer,
+        model,
+        text,
+        notices=notices,
+        side=side,
+        reserve=reserve,
+        add_special_tokens=add_special_tokens,
+    )
     kwargs = settings.generate_kwargs()
     pad = pad_token_id(tokenizer)
     if pad is not None:
@@ -158,17 +184,34 @@ def run(loaded: Any, text: str, call: HeadCall) -> tuple[GenerationOutput, str]:
     prompt_len = 0 if seq2seq else enc.tensors["input_ids"].shape[1]
     new_ids = output[0, prompt_len:]
     new_tokens = int(new_ids.shape[0]) - (1 if seq2seq else 0)  # seq2seq: decoder start token
-    body = generation_body(
-        text, enc.call_kwargs, side, kwargs, settings.seed if settings.do_sample else None, seq2seq
-    )
-    result = GenerationOutput(
-        prompt=text,
+    return Generated(
         text=tokenizer.decode(new_ids, skip_special_tokens=True),
         new_tokens=max(new_tokens, 0),
         stopped=cancel.is_set(),
         streamed=sink is not None,
-        continuation=not seq2seq,
         settings=asdict(settings) | ({"pad_token_id": pad} if pad is not None else {}),
+        call_kwargs=enc.call_kwargs,
+        side=side,
+        generate_kwargs=kwargs,
+        seed=settings.seed if settings.do_sample else None,
+    )
+
+
+def run(loaded: Any, text: str, call: HeadCall) -> tuple[GenerationOutput, str]:
+    """Generate from ``text`` with ``call.settings``, streaming into ``call.on_text``."""
+    seq2seq = loaded.key.head == SEQ2SEQ
+    done = generate_from(loaded, text, call)
+    body = generation_body(
+        text, done.call_kwargs, done.side, done.generate_kwargs, done.seed, seq2seq
+    )
+    result = GenerationOutput(
+        prompt=text,
+        text=done.text,
+        new_tokens=done.new_tokens,
+        stopped=done.stopped,
+        streamed=done.streamed,
+        continuation=not seq2seq,
+        settings=done.settings,
     )
     return result, body
 
@@ -180,8 +223,10 @@ def generation_body(
     generate_kwargs: dict[str, Any],
     seed: int | None,
     seq2seq: bool,
+    text_lines: list[str] | None = None,
 ) -> str:
-    lines = [f"text = {text!r}"]
+    """The snippet's body; ``text_lines`` replace ``text = …`` (chat renders its prompt)."""
+    lines = text_lines or [f"text = {text!r}"]
     if call_kwargs and truncation_side != "right":
         lines.append(f"tokenizer.truncation_side = {truncation_side!r}  # keep the prompt's end")
     lines.append(f"inputs = {snippets.tokenize_call('text', call_kwargs)}.to(model.device)")
