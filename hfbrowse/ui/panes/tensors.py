@@ -24,6 +24,7 @@ from hfbrowse.core.formatting import count_of, human_bytes, human_count
 from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.opened_model import OpenedModel
+from hfbrowse.ui.widgets.fixed_table import FixedWidthTable
 from hfbrowse.ui.widgets.tensor_columns import TensorLayout, fit_columns
 from hfbrowse.ui.widgets.tensor_origin import TensorOrigin, quant_text
 
@@ -68,7 +69,9 @@ class TensorPane(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tensors (substring)…", id="tensor-filter")
-        yield DataTable(id="tensor-table", zebra_stripes=True, cursor_type="row", cell_padding=0)
+        yield FixedWidthTable(
+            id="tensor-table", zebra_stripes=True, cursor_type="row", cell_padding=0
+        )
         yield TensorOrigin(id="tensor-origin")  # the module tree (g) mounts above it when asked
         yield Static("", id="tensor-totals")
         yield Static("", id="tensor-quant")
