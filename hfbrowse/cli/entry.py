@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from hfbrowse.cli.args import arguments_error, backend_settings, build_parser
 from hfbrowse.cli.output import (
@@ -22,6 +23,8 @@ from hfbrowse.cli.output import (
     write_json,
     write_text,
 )
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,25 +89,37 @@ def _gguf_target(args: argparse.Namespace):
 
 def _report_gguf(target, args: argparse.Namespace) -> int:
     """``--print``/``--json`` of one GGUF file: header facts (ranged reads on the Hub)."""
-    from hfbrowse.core.errors import HFBrowseError, as_user_error
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.log_capture import capture_library_logs
     from hfbrowse.report.document import build_gguf_document, render_gguf_text
 
     capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
+    doc = _built(lambda: build_gguf_document(target, HubGateway.from_env(offline=args.offline)))
+    if isinstance(doc, int):
+        return doc
+    _write(args, doc, render_gguf_text)
+    return EXIT_OK
+
+
+def _built(build: Callable[[], T]) -> T | int:
+    """``build()``, or the exit status after its one line: whatever fails, never a traceback."""
+    from hfbrowse.core.errors import HFBrowseError, as_user_error
+
     try:
-        doc = build_gguf_document(target, HubGateway.from_env(offline=args.offline))
+        return build()
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
     except HFBrowseError as exc:
         return fail(str(exc))
     except Exception as exc:  # a library surprise: one line, never a traceback
         return fail(str(as_user_error(exc)))
+
+
+def _write(args: argparse.Namespace, doc: dict, render_text: Callable[[dict], object]) -> None:
     if args.print_json:
         write_json(doc)
     else:
-        write_text(render_gguf_text(doc))
-    return EXIT_OK
+        write_text(render_text(doc))
 
 
 def _run_tui(args: argparse.Namespace, refs: list, start, head: str | None, gguf=None) -> int:
@@ -211,7 +226,7 @@ def _collect_models(args: argparse.Namespace):
 
 def _report(ref, head: str | None, args: argparse.Namespace) -> int:
     """``--print``/``--json``: the model's document (with ``--run``, the console run too)."""
-    from hfbrowse.core.errors import HFBrowseError, as_user_error
+    from hfbrowse.core.errors import HFBrowseError
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.log_capture import capture_library_logs
     from hfbrowse.report.document import (
@@ -243,21 +258,18 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         chat=args.chat,
         system=args.system,
     )
-    try:
+
+    def build() -> tuple[Any, dict]:
         ctx = open_for_report(ref, gateway, options)
         if head and ctx.facts.heads.option(head) is None:
-            return fail(f"{head} does not support model_type {ctx.facts.model_type!r}")
-        doc = build_document(ctx)
-    except KeyboardInterrupt:
-        return fail("interrupted", EXIT_INTERRUPTED)
-    except HFBrowseError as exc:
-        return fail(str(exc))
-    except Exception as exc:  # a library surprise: one line, never a traceback
-        return fail(str(as_user_error(exc)))
-    if args.print_json:
-        write_json(doc)
-    else:
-        write_text(render_text(doc))
+            raise HFBrowseError(f"{head} does not support model_type {ctx.facts.model_type!r}")
+        return ctx, build_document(ctx)
+
+    built = _built(build)
+    if isinstance(built, int):
+        return built
+    ctx, doc = built
+    _write(args, doc, render_text)
     for error in ctx.errors:
         fail(error)
     return _offline_outcome(gateway, doc, EXIT_FAILED if ctx.errors else EXIT_OK)
