@@ -96,6 +96,14 @@ class RepoSpec:
     branches: dict[str, Path] = field(default_factory=dict)
     git_tags: dict[str, str] = field(default_factory=dict)
     refs_answer: object = None
+    # The model tree: ``baseModels`` as the Hub sends it ({"relation": "finetune"|"adapter"|
+    # "quantized"|"merge", "models": [{"id": "org/base"}]}); the Hub also tags the repo
+    # ``base_model:<id>`` and ``base_model:<relation>:<id>``, which ``filter=`` on /api/models
+    # matches (the model tree lists children that way). ``children_count`` replaces the
+    # counted ``childrenModelCount`` (a hostile server's answer); so does a non-dict
+    # ``base_models`` for ``baseModels``.
+    base_models: object = None
+    children_count: object = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +271,7 @@ class _Repo:
             "downloads": s.downloads,
             "likes": s.likes,
             "trendingScore": s.trending_score,
-            "tags": list(s.tags),
+            "tags": [*s.tags, *base_model_tags(s)],
             "pipeline_tag": s.pipeline_tag,
             "library_name": s.library_name,
             "lastModified": s.last_modified,
@@ -287,6 +295,8 @@ class _Repo:
             }
         if self.safetensors is not None:
             rec["safetensors"] = self.safetensors
+        if s.base_models is not None:
+            rec["baseModels"] = s.base_models
         return rec
 
     def tree(self, path: str, recursive: bool) -> list[dict] | None:
@@ -305,6 +315,22 @@ class _Repo:
                     item["lfs"] = {"oid": f.sha256, "size": f.size, "pointerSize": f.pointer_size}
                 out.append(item)
         return out
+
+
+def base_model_tags(spec: RepoSpec) -> list[str]:
+    """The tags the Hub derives from a repo's base models (what ``filter=`` matches)."""
+    bm = spec.base_models
+    if not isinstance(bm, dict) or not isinstance(bm.get("models"), list):
+        return []
+    relation = bm.get("relation")
+    out: list[str] = []
+    for m in bm["models"]:
+        base = m.get("id") if isinstance(m, dict) else None
+        if isinstance(base, str):
+            out.append(f"base_model:{base}")
+            if isinstance(relation, str):
+                out.append(f"base_model:{relation}:{base}")
+    return out
 
 
 def _truthy(q: dict, key: str) -> bool:
@@ -451,7 +477,15 @@ class _Handler(BaseHTTPRequestHandler):
             ]
         for flt in q.get("filter", []):
             repos = [
-                r for r in repos if flt in (*r.spec.tags, r.spec.library_name, r.spec.pipeline_tag)
+                r
+                for r in repos
+                if flt
+                in (
+                    *r.spec.tags,
+                    *base_model_tags(r.spec),
+                    r.spec.library_name,
+                    r.spec.pipeline_tag,
+                )
             ]
         if tag := first("pipeline_tag"):
             repos = [r for r in repos if r.spec.pipeline_tag == tag]
@@ -482,8 +516,11 @@ class _Handler(BaseHTTPRequestHandler):
             if (repo := self._repo(repo_id, rest[1] if rest else None)) is None:
                 return None
             rec = repo.record(blobs=_truthy(q, "blobs"))
-            if expand := q.get("expand"):
+            if expand := q.get("expand"):  # the model tree only comes when asked for
+                rec["childrenModelCount"] = self.server.hub.children_count(repo.spec)
                 rec = {k: v for k, v in rec.items() if k in ("id", *expand)}
+            else:
+                rec.pop("baseModels", None)
             return self._json(rec)
         if rest[0] == "refs" and len(rest) == 1:
             if (repo := self._repo(repo_id)) is None:
@@ -578,6 +615,13 @@ class FakeHub:
         repo = _Repo(spec)
         with self._lock:
             self._repos = {**self._repos, spec.repo_id: repo}
+
+    def children_count(self, spec: RepoSpec) -> object:
+        """``childrenModelCount``: the repos that name ``spec`` as a base (or its override)."""
+        if spec.children_count is not None:
+            return spec.children_count
+        tag = f"base_model:{spec.repo_id}"
+        return sum(tag in base_model_tags(r.spec) for r in self._repos.values())
 
     def repo_sha(self, repo_id: str) -> str:
         return self._repos[repo_id].sha

@@ -44,6 +44,22 @@ PROBE_TIMEOUT_S = 3.0  # the first answer of a step (a silent server costs this,
 SLOW_READ_TIMEOUT_S = 20.0  # model_info in all (a big repo's listing on a slow link)
 SMALL_FILE_TOTAL_S = 30.0  # config.json, the index, the safetensors headers: all reads of a step
 ETAG_TIMEOUT_S = 10.0  # huggingface_hub's default
+# The fields the opening ``model_info`` asks for (``expand``): what HubFacts holds, plus the
+# model tree (base models, children count) — the family costs no request of its own.
+MODEL_INFO_EXPAND: tuple[str, ...] = (
+    "sha",
+    "pipeline_tag",
+    "library_name",
+    "transformersInfo",
+    "gated",
+    "private",
+    "downloads",
+    "likes",
+    "siblings",
+    "safetensors",
+    "baseModels",
+    "childrenModelCount",
+)
 _ETAG = re.compile(r"[0-9a-fA-F]{8,128}")
 
 
@@ -62,6 +78,10 @@ class HubFacts:
     likes: int | None = None
     siblings: tuple[str, ...] = ()
     safetensors_total: int | None = None
+    # The model tree as the server sent it (checked by core.hub.family, never trusted here):
+    # ``baseModels`` ({"relation": …, "models": [{"id": …}]}) and ``childrenModelCount``.
+    base_models: Any = None
+    children_count: Any = None
 
 
 @dataclass
@@ -153,6 +173,8 @@ class HubGateway:
             likes=info.likes,
             siblings=tuple(s.rfilename for s in info.siblings or ()),
             safetensors_total=getattr(st, "total", None) if st else None,
+            base_models=getattr(info, "base_models", None),
+            children_count=getattr(info, "children_model_count", None),
         )
 
     def _model_info(self, ref: ModelRef) -> Any:
@@ -162,7 +184,12 @@ class HubGateway:
 
         api = self.api()
         with network_budget(PROBE_TIMEOUT_S, SLOW_READ_TIMEOUT_S):
-            return api.model_info(ref.id, revision=ref.revision, timeout=SLOW_READ_TIMEOUT_S)
+            return api.model_info(
+                ref.id,
+                revision=ref.revision,
+                timeout=SLOW_READ_TIMEOUT_S,
+                expand=list(MODEL_INFO_EXPAND),
+            )
 
     def checked_metadata(self, ref: ModelRef, filename: str, revision: str | None) -> Any:
         """The file's metadata (HEAD), refused unless its commit is 40 hex digits and its ETag
