@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--revisions", action="store_true", help="branches, tags and recent commits of a Hub model"
     )
     g.add_argument(
+        "--family",
+        action="store_true",
+        help="the models derived from MODEL, by relation (finetune, adapter, quantized, merge;"
+        " --limit per relation)",
+    )
+    g.add_argument(
         "--diff-revision",
         metavar="REV",
         help="diff config.json and the tensor table with revision REV (headers only)",
@@ -120,7 +126,7 @@ def arguments_error(args: argparse.Namespace) -> str | None:
         check_revision(args.diff_revision)
     except UnsafeInput as exc:
         return f"--diff-{exc}"
-    flags = ("diff_head", "diff_model", "diff_config", "revisions", "diff_revision")
+    flags = ("diff_head", "diff_model", "diff_config", "revisions", "diff_revision", "family")
     used = [f for f in flags if getattr(args, f, None)]
     if args.explain_config:
         used.append("explain_config")
@@ -128,7 +134,8 @@ def arguments_error(args: argparse.Namespace) -> str | None:
         used.append("tokenize")
     if used and not (args.print_text or args.print_json):
         flags = ", ".join("--" + f.replace("_", "-") for f in used)
-        return f"{flags}: only with --print or --json (in the TUI: d, D, T, R and the config pane)"
+        in_tui = "d, D, T, R, F and the config pane"
+        return f"{flags}: only with --print or --json (in the TUI: {in_tui})"
     if args.gguf and not args.model:
         return "--gguf FILE needs a MODEL: the Hub id or folder that holds FILE"
     if args.diff_head is not None and normalise_head(args.diff_head) is None:

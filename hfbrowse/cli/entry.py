@@ -248,6 +248,8 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         explain_config=args.explain_config,
         revisions=args.revisions,
         diff_revision=args.diff_revision,
+        family=args.family,
+        family_limit=args.limit,
         run=args.run,
         device=args.device,
         dtype=args.dtype,

@@ -32,6 +32,8 @@ class ReportOptions:
     explain_config: bool = False
     revisions: bool = False  # --revisions: branches, tags, recent commits
     diff_revision: str | None = None  # --diff-revision REV
+    family: bool = False  # --family: list the derived models (one request per relation)
+    family_limit: int = 20  # --limit: derived models per relation
     run: str | None = None
     device: str | None = None
     dtype: str | None = None

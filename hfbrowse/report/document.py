@@ -25,6 +25,7 @@ from hfbrowse.report import (
     config_keys,
     diffs,
     facts,
+    family,
     gguf,
     remote_code,
     revisions,
@@ -35,11 +36,12 @@ from hfbrowse.report import (
 )
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order
     facts.SECTION,
+    family.SECTION,
     tensors.SECTION,
     adapter.SECTION,
     source.SECTION,

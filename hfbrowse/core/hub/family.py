@@ -19,7 +19,6 @@ note each, never a crash. Nothing here reads a weight byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -371,11 +370,8 @@ def with_children(
     """The family with its children listed (one request per relation; none for a model the
     Hub says has no children, or a local folder)."""
     if ref.is_local:
-        groups = tuple(
-            Children(r, limit=limit, error="a local folder: derived models are the Hub's")
-            for r in relations
-        )
-        return replace(family, children=groups)
+        note = "a local folder: derived models are listed by the Hub only"
+        return replace(family, children=(), notes=(*family.notes, note))
     if family.children_count == 0:
         return replace(family, children=tuple(Children(r, limit=limit) for r in relations))
     return replace(family, children=tuple(list_children(gateway, ref, r, limit) for r in relations))
