@@ -71,6 +71,16 @@ def header_line(h: HeaderFacts) -> Text:
     return line
 
 
+def family_line(summary: str) -> Text:
+    """Under the header line when the model has a family (``Family.summary``):
+    ``⤷ finetune of org/base · 1,234 derived  [F]`` — the key opens the family view."""
+    line = Text()
+    line.append("⤷ ", style="bold blue")
+    line.append(printable(summary), style="blue")
+    line.append("  [F]", style="dim")
+    return line
+
+
 PIN_REASONS = {"--head": "pinned by --head", "h": "chosen with h"}
 
 

@@ -23,6 +23,7 @@ CHAT_TEMPLATE = "chat-template"
 GGUF = "gguf"
 ADAPTER = "adapter"
 REVISIONS = "revisions"
+FAMILY = "family"
 CLOSE = "close"  # the small modal screens (card, files, help, log)
 
 
@@ -246,6 +247,34 @@ KEYS: tuple[Key, ...] = (
         show=False,
         palette="Revisions…",
     ),
+    Key(
+        "family",
+        MAIN,
+        "F",
+        "family",
+        "Family",
+        "The model tree: base models, finetunes, adapters, quantizations, merges; open one",
+        show=False,
+        palette="Family (model tree)…",
+    ),
+    Key(
+        "diff_config_base",
+        MAIN,
+        "",
+        "diff_config_base",
+        "Config diff with base",
+        "Diff config.json with the base model (a finetune's, an adapter's …)",
+        palette="Diff config with the base model",
+    ),
+    Key(
+        "diff_heads_base",
+        MAIN,
+        "",
+        "diff_heads_base",
+        "Head diff with base",
+        "The shown head next to the same head of the base model",
+        palette="Diff heads with the base model",
+    ),
     Key("pane_next", MAIN, "", None, "", "tab / shift+tab: move between panes"),
     Key("open", MAIN, "", None, "", "enter: open the highlighted model / expand a config node"),
     Key("history", MAIN, "", None, "", "↑ / ↓ in the console: earlier inputs; /help: commands"),
@@ -358,6 +387,24 @@ KEYS: tuple[Key, ...] = (
         "Revisions: config and tensor diff with the opened one",
     ),
     Key("revisions.open", REVISIONS, "", None, "", "enter (revisions): open that revision"),
+    # -- family view -------------------------------------------------------------------------
+    Key(
+        "family.config_diff",
+        FAMILY,
+        "D",
+        "diff_config_base",
+        "Config diff",
+        "Family: config.json diff with the base model",
+    ),
+    Key(
+        "family.head_diff",
+        FAMILY,
+        "d",
+        "diff_heads_base",
+        "Head diff",
+        "Family: head diff with the base model",
+    ),
+    Key("family.open", FAMILY, "", None, "", "enter (family): open that model"),
     # -- small screens -------------------------------------------------------------------------
     Key("close", CLOSE, "escape,q", "dismiss", "Close", "Close this view"),
 )
@@ -402,6 +449,7 @@ SCOPE_TITLES = {
     GGUF: "GGUF view (FILE.gguf, --gguf, enter on a .gguf file)",
     ADAPTER: "Adapter view (a)",
     REVISIONS: "Revisions (R)",
+    FAMILY: "Family (F)",
     CLOSE: "Card, files, tokenizer, chat template, GGUF, help, library log",
 }
 HELP_SCOPES = (
@@ -415,6 +463,7 @@ HELP_SCOPES = (
     CHAT_TEMPLATE,
     ADAPTER,
     REVISIONS,
+    FAMILY,
     CLOSE,
 )
 
@@ -446,6 +495,7 @@ def _without_prefix(text: str) -> str:
         "GGUF",
         "Adapter",
         "Revisions",
+        "Family",
     }
     return rest if sep and head in prefixed else text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hfbrowse.core.errors import HFBrowseError
+from hfbrowse.core.hub.family import Family
 from hfbrowse.core.model import Checkpoint, ModelFacts
 from hfbrowse.core.model_ref import ModelRef
 
@@ -27,6 +28,7 @@ class OpenedModel:
     # Why the shown head is not the recommended one: "--head" (pinned at launch, for every
     # model that supports it) or "h" (chosen for this model); None: the recommended head.
     head_pin: str | None = None
+    family: Family | None = None  # base models and derived count (read after the facts)
 
     @property
     def ready(self) -> bool:

@@ -27,7 +27,7 @@ from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts
 from hfbrowse.core.untrusted import printable
 from hfbrowse.render.config import describe, mark, node_label
-from hfbrowse.render.header import HeaderFacts, header_line, pinned_head
+from hfbrowse.render.header import HeaderFacts, family_line, header_line, pinned_head
 from hfbrowse.ui.opened_model import OpenedModel
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ class ConfigPane(Vertical, can_focus=False):
         if opened.head is not None and opened.head_pin is not None:
             pin = pinned_head(opened.head, opened.head_pin, facts.heads.recommended)
             line = Text.assemble(line, "\n", pin)
+        if opened.family is not None and (summary := opened.family.summary()):
+            line = Text.assemble(line, "\n", family_line(summary))
         self._header(line)
 
     def show_message(self, text: str, *, error: bool = False) -> None:

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from hfbrowse.core.errors import HFBrowseError, as_user_error
+from hfbrowse.core.hub.family import Family
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import (
     Checkpoint,
@@ -76,6 +77,11 @@ class MainScreen(Screen):
     class _CheckpointLoaded(Message):
         token: int
         checkpoint: Checkpoint
+
+    @dataclass
+    class _FamilyLoaded(Message):
+        token: int
+        family: Family
 
     @dataclass
     class _OpenFailed(Message):
@@ -301,6 +307,24 @@ class MainScreen(Screen):
             self.notify(notice, severity="warning", markup=False)
         pin = self._pin(msg.facts, head, chosen=False)
         self._show(replace(opened, facts=msg.facts, head=head, head_note=note, head_pin=pin))
+        self._family_worker(msg.facts, msg.token)
+
+    @work(thread=True, group="family", exit_on_error=False)
+    def _family_worker(self, facts: ModelFacts, token: int) -> None:
+        """The family (no request: the Hub's answer is in the facts; a folder's card is read
+        here, off the first frame's path)."""
+        from hfbrowse.core.hub.family import load_family
+
+        try:
+            family = load_family(facts, self.gateway)
+        except Exception:  # the family is extra: a model without one still shows
+            return
+        self.post_message(self._FamilyLoaded(token, family))
+
+    @on(_FamilyLoaded)
+    def _family_loaded(self, msg: _FamilyLoaded) -> None:
+        if (opened := self._current(msg.token)) is not None:
+            self._show(replace(opened, family=msg.family))
 
     @on(_MetaPending)
     def _meta_pending(self, msg: _MetaPending) -> None:
@@ -573,6 +597,46 @@ class MainScreen(Screen):
 
         screen = RevisionsScreen(facts, self.opened.checkpoint, self.gateway)
         self.app.push_screen(screen, chosen)
+
+    def action_family(self) -> None:
+        from hfbrowse.ui.screens.family import FamilyScreen
+
+        if (facts := self._facts_or_say()) is None or self.opened is None:
+            return
+
+        def chosen(ref: ModelRef | None) -> None:
+            if ref is not None:
+                self.open_model(ref)
+
+        screen = FamilyScreen(facts, self.opened.family, self.opened.head, self.gateway)
+        self.app.push_screen(screen, chosen)
+
+    def _base_or_say(self) -> str | None:
+        """The opened model's (first) base model, or None after saying why there is none."""
+        if self._facts_or_say() is None or self.opened is None:
+            return None
+        family = self.opened.family
+        if family is None or family.base is None:
+            name = self.opened.ref.display
+            self.notify(f"{name} names no base model (F shows its family).", markup=False)
+            return None
+        return family.base.id
+
+    def action_diff_config_base(self) -> None:
+        from hfbrowse.ui.screens.config_diff import ConfigDiffScreen
+
+        if (base := self._base_or_say()) is not None and self.opened and self.opened.facts:
+            facts = self.opened.facts
+            self.app.push_screen(ConfigDiffScreen(facts, self.gateway, self.model_names(), base))
+
+    def action_diff_heads_base(self) -> None:
+        from hfbrowse.ui.screens.diff import DiffScreen
+
+        if (base := self._base_or_say()) is not None and self.opened and self.opened.facts:
+            facts, head, known = self.opened.facts, self.opened.head, self.model_names()
+            self.app.push_screen(
+                DiffScreen(facts, head, self.gateway, other_text=base, known=known)
+            )
 
     def model_names(self) -> dict[str, ModelRef]:
         """Names the models list shows (``tiny-bert-mlm``, ``org/name``) → the model, so a
