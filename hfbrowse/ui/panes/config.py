@@ -94,7 +94,9 @@ class ConfigPane(Vertical, can_focus=False):
         if opened.head is not None and opened.head_pin is not None:
             pin = pinned_head(opened.head, opened.head_pin, facts.heads.recommended)
             line = Text.assemble(line, "\n", pin)
-        if opened.family is not None and (summary := opened.family.summary()):
+        summary = opened.family.summary() if opened.family is not None else None
+        header.set_class(summary is not None, "-family")
+        if summary is not None:
             line = Text.assemble(line, "\n", family_line(summary))
         self._header(line)
 

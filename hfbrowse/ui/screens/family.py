@@ -104,7 +104,9 @@ class FamilyScreen(RepoViewScreen):
                 self.rows.append(None)
         parts = [family.summary() or "no base model named, and no models derived from it known"]
         if family.children is not None and not self.ref.is_local:
-            parts.append(f"{listed} derived listed (first {CHILDREN_LIMIT} per relation)")
+            parts.append(
+                f"{listed} listed here (most downloaded first, up to {CHILDREN_LIMIT} a relation)"
+            )
         status = " · ".join(parts)
         if notes:
             status += "\n" + "\n".join(f"note: {n}" for n in notes)
