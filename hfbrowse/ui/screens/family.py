@@ -63,9 +63,7 @@ class FamilyScreen(RepoViewScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="family-body") as body:
             body.border_title = f"family — {printable(self.ref.display)}"
-            body.border_subtitle = (
-                "enter opens · D config diff with the base · d head diff · escape closes"
-            )
+            body.border_subtitle = "enter opens · D/d: config/head diff with the base · esc closes"
             yield Static(Text("listing the models derived from it …"), id="family-status")
             yield DataTable(id="family-table", cursor_type="row", zebra_stripes=True)
 
@@ -103,7 +101,7 @@ class FamilyScreen(RepoViewScreen):
                 table.add_row(Text(name, style="dim"), Text("… more on the Hub", style="dim"), "")
                 self.rows.append(None)
         parts = [family.summary() or "no base model named, and no models derived from it known"]
-        if family.children is not None and not self.ref.is_local:
+        if listed:
             parts.append(
                 f"{listed} listed here (most downloaded first, up to {CHILDREN_LIMIT} a relation)"
             )
