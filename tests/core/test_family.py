@@ -187,3 +187,31 @@ def test_json_and_print(gw, fam_hub, capsys, monkeypatch):
 def test_family_flag_needs_print(capsys):
     assert main(["gpt2", "--family"]) == 2
     assert "--family: only with --print or --json" in capsys.readouterr().err
+
+
+def test_children_listing_checks_ids_and_survives_no_network(clean_cache):
+    from tests.support.hub_server import FakeHub, RepoSpec
+
+    tree = {"relation": "finetune", "models": [{"id": "org/base"}]}
+    specs = [
+        RepoSpec("org/base", None),
+        RepoSpec("bad/x..y", None, downloads=9, base_models=tree),  # no valid repo id
+        RepoSpec("ok/child", None, downloads=1, base_models=tree),
+    ]
+    with FakeHub(specs) as hub:
+        gw = HubGateway(endpoint=hub.url)
+        ref = ModelRef("hub", "org/base")
+        facts = _family_from_info(gw, ref)
+        listed = with_children(facts, gw, ref, relations=("finetune",))
+        (group,) = listed.children
+        assert [m.id for m in group.models] == ["ok/child"] and group.skipped == 1
+    dead = HubGateway(endpoint="http://127.0.0.1:9")
+    listed = with_children(family_from_hub(None, 3), dead, ref, relations=("finetune", "merge"))
+    assert listed.children[0].error and dead.offline  # one line, and the session goes offline
+    assert "offline" in listed.children[1].error  # no second wait on a dead Hub
+
+
+def _family_from_info(gw, ref):
+    """The family of a metadata-only repo (no config.json to open): from model_info alone."""
+    facts = gw.model_facts(ref)
+    return family_from_hub(facts.base_models, facts.children_count)

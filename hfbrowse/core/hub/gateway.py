@@ -80,7 +80,7 @@ class HubFacts:
     safetensors_total: int | None = None
     # The model tree as the server sent it (checked by core.hub.family, never trusted here):
     # ``baseModels`` ({"relation": …, "models": [{"id": …}]}) and ``childrenModelCount``.
-    base_models: Any = None
+    base_models: Any = field(default=None, compare=False)  # a dict: kept out of hash/eq
     children_count: Any = None
 
 
