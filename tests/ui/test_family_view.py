@@ -99,3 +99,23 @@ async def test_palette_entry_and_no_base(fam_hub, fixtures, clean_cache):
         await pilot.pause()
         said = [n.message for n in app._notifications]
         assert any("names no base model" in m for m in said)
+
+
+async def test_B_and_H_diff_a_finetune_with_its_base_from_the_main_screen(fam_hub, clean_cache):
+    """One key from the main screen: B the config diff with the base, H the head diff."""
+    app = open_app(ModelRef("hub", FINETUNE), HubGateway(endpoint=fam_hub.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: "finetune of" in text_of(app, "#model-header"))
+        await pilot.press("B")
+        await wait_until(pilot, lambda: getattr(app.screen, "diff", None) is not None)
+        assert type(app.screen).__name__ == "ConfigDiffScreen"
+        changed = {n.path for n in app.screen.diff.flat() if n.change != "same"}
+        assert {"n_positions", "finetuned_for"} <= changed
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "MainScreen")
+        await pilot.press("H")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DiffScreen")
+        await wait_until(pilot, lambda: getattr(app.screen, "diff", None) is not None)
+        assert BASE in text_of(app, "#diff-title")
+        assert fam_hub.weight_bytes_sent() == 0
