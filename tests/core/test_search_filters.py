@@ -124,7 +124,7 @@ def test_the_4221_figure_is_marked_unreliable_with_its_reason(gw, big_hub):
     assert "per-dtype" in hit.parameters_doubt and "7.62B" in hit.parameters_doubt
     row = hit.as_dict()
     assert row["parameters_unreliable"] == hit.parameters_doubt and row["markers"] == []
-    (packed,) = SearchStream(gw, SearchQuery(text="synthetic-model-00053")).next_batch(5)
+    (packed,) = SearchStream(gw, SearchQuery(text="synthetic-model-00265")).next_batch(5)
     assert "packed I32" in (packed.parameters_doubt or "")
     (fine,) = SearchStream(gw, SearchQuery(text="synthetic-model-00003")).next_batch(5)
     assert fine.parameters and fine.parameters_doubt is None

@@ -38,14 +38,15 @@ PROVIDERS = ("hf-inference", "together")
 
 def synthetic_markers(i: int) -> dict:
     """What the Hub computes for repo ``i`` besides its listing fields: a safetensors block for
-    every third repo (every 101st: the #4221 total; every 53rd: GPTQ-style packed I32), GGUF
+    every third repo (repo 101 and every 1000th after it: the #4221 total; 265 and every 500th:
+    GPTQ-style packed I32), GGUF
     files for every 17th, a PEFT adapter for every 19th, providers for every 11th. None of it
     changes which repos a text/task/library search finds or their order."""
     out: dict = {"tags": []}
-    if i % 101 == 0 and i:
+    if i % 1000 == 101:
         out["safetensors"] = {"parameters": {"BF16": 7_615_616_512}, "total": BOGUS_TOTAL}
         out["used_storage"] = 15_231_233_024
-    elif i % 53 == 0 and i:
+    elif i % 500 == 265:
         packed = {"I32": 875_000_000, "F16": 262_000_000}
         out["safetensors"] = {"parameters": packed, "total": sum(packed.values())}
         out["used_storage"] = 3_762_000_000

@@ -40,13 +40,15 @@ def fit_repo_id(cell: Text, width: int) -> Text:
     return Text.assemble(prefix, owner, "…", tail, no_wrap=True)
 
 
+# Narrow panes drop columns from the right: at 80 columns the list keeps whole names (28), the
+# markers and the parameter count, and gives up likes and dates first.
 HUB_COLUMNS = (
-    Column("  model", 24, flex=True, fit=fit_repo_id),
+    Column("  model", 28, flex=True, fit=fit_repo_id),
     Column("has", 3),
     Column("task", 20),
     Column("downloads", 9, "right"),
-    Column("likes", 6, "right"),
     Column("params", 7, "right"),
+    Column("likes", 6, "right"),
     Column("updated", 10),
 )
 LOCAL_COLUMNS = (
@@ -93,8 +95,8 @@ def hub_cells(hit: ModelHit, cached: bool, opened: bool) -> tuple[Cell, ...]:
         Text(marker_letters(hit.markers), style="magenta"),
         Text(printable(hit.pipeline_tag or "—"), style="" if hit.pipeline_tag else "dim"),
         human_count(hit.downloads),
-        human_count(hit.likes),
         _parameters(hit),
+        human_count(hit.likes),
         printable(hit.updated or "—"),
     )
 
