@@ -103,6 +103,7 @@ def test_every_filter_is_sent_to_the_server_in_one_request(gw, big_hub):
     ]
     assert expected and sorted(h.repo_id for h in hits) == sorted(expected)
     assert all("served" in h.markers and h.providers for h in hits)
+    assert big_hub.weight_bytes_sent() == 0
 
 
 def test_gated_only_and_markers_come_back(gw, big_hub):

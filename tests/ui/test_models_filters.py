@@ -81,6 +81,7 @@ async def test_keys_set_each_filter_and_the_server_filters(gw, big_hub):
         q = last_query(big_hub)
         assert not {"author", "num_parameters", "gated", "inference_provider"} & set(q)
         assert len(list_requests(big_hub)) == 6  # one request per change, no scanning
+        assert big_hub.weight_bytes_sent() == 0
 
 
 async def test_a_bad_range_says_one_line_and_changes_nothing(gw, big_hub):
