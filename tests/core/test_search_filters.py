@@ -242,3 +242,18 @@ def test_cli_offline_applies_the_author_and_says_what_it_cannot(capsys, clean_ca
     assert "cannot be filtered by served by a provider" in captured.err
     doc = json.loads(captured.out)
     assert doc["not_applied"] == ["served by a provider"] and doc["results"] == []
+
+
+def test_the_parser_builds_the_query_the_tui_and_print_share():
+    from hfbrowse.cli.args import build_parser
+    from hfbrowse.cli.search import query_from_args
+
+    args = build_parser().parse_args(
+        ["--search", "qwen gated", "--author", "Qwen", "--params", "1.5B..", "--served"]
+    )
+    q = query_from_args(args)
+    assert (q.text, q.author, q.params_min, q.params_max) == ("qwen", "Qwen", 1_500_000_000, None)
+    assert q.gated == "gated" and q.served  # typed token over the (absent) --gated/--ungated
+    assert query_from_args(build_parser().parse_args(["--search", "", "--ungated"])).gated == (
+        "ungated"
+    )

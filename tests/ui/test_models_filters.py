@@ -157,3 +157,32 @@ async def test_the_filters_are_in_f1_and_the_palette():
     assert {"o", "p", "G", "i", "x"} <= set(rows)
     names = {k.palette for k in keys.palette_entries()}
     assert "Models: filter by author…" in names and "Models: parameter range…" in names
+
+
+async def test_typed_in_the_local_view_then_back_to_the_hub_searches_it(gw, big_hub):
+    app = new_app(gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "v", "slash")  # local view, back in the box
+        await settle(pilot)
+        await _type(pilot, "synthetic-model-002 author:org4")
+        await settle(pilot, delay=DEBOUNCE_S + 0.2)
+        assert pane(app).view == "local" and "author org4" in status(app)
+        big_hub.clear_log()
+        await pilot.press("down", "v")
+        await settle(pilot)
+        q = last_query(big_hub)
+        assert q["search"] == ["synthetic-model-002"] and q["author"] == ["org4"]
+        assert all(h.repo_id.startswith("org4/") for h in table(app).items)
+
+
+async def test_the_palette_runs_the_filters_on_the_models_list(gw, big_hub):
+    app = new_app(gateway=gw)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        big_hub.clear_log()
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        await commands["Models: gated / ungated / any"].callback()  # as the palette does
+        await settle(pilot)
+        assert pane(app).search_query.gated == "gated"
+        assert last_query(big_hub)["gated"] == ["true"]

@@ -106,6 +106,7 @@ class ModelsPane(Vertical, can_focus=False):
         self.local: tuple[LocalModel, ...] = ()
         self.shown_local: list[LocalModel] = []
         self.local_unapplied: list[str] = []  # active filters the local list cannot apply
+        self.local_query = SearchQuery()  # what the local list was filtered by
         self.cached_ids: frozenset[str] = frozenset()
         self.opened: ModelRef | None = None
         self.view = "hub"
@@ -307,22 +308,19 @@ class ModelsPane(Vertical, can_focus=False):
 
     def _requery(self) -> None:
         """The keys changed the base query: search again with the box's text over it."""
+        if self.view != "hub":  # the local list reads the box and the base query itself
+            self._show(keep_cursor=True)
+            return
         query = self._typed_query(self.query_one("#models-filter", Input).value)
         if query is None:
             self._status()
             return
         self.search_query = query
-        if self.view == "hub":
-            self.start_search()
-        else:
-            self._show(keep_cursor=True)
+        self.start_search()
 
     @on(Input.Changed, "#models-filter")
     def _typed(self, event: Input.Changed) -> None:
         if self.view == "local":
-            query = self._typed_query(event.value)
-            if query is not None:
-                self.search_query = query
             self._show()
             return
         query = self._typed_query(event.value)
@@ -535,10 +533,13 @@ class ModelsPane(Vertical, can_focus=False):
             self._hub_items = self._hub_rows()
             table.set_rows(HUB_COLUMNS, self._hub_items, self._row_cells, empty, keep_cursor)
         else:
-            found, self.local_unapplied = filter_local_query(self.local, self.search_query)
+            typed = self.query_one("#models-filter", Input).value
+            query = self._typed_query(typed) or replace(self.base_query, text=typed.strip())
+            self.local_query = query  # not search_query: that one is what the Hub list shows
+            found, self.local_unapplied = filter_local_query(self.local, query)
             self.shown_local = list(found)
-            text = self.search_query.text
-            author = f" by {self.search_query.author}" if self.search_query.author else ""
+            text = query.text
+            author = f" by {query.author}" if query.author else ""
             empty = (
                 f"No local model matches {text!r}{author}."
                 if text or author
@@ -560,7 +561,7 @@ class ModelsPane(Vertical, can_focus=False):
         elif hint and self.view == "hub" and self.table.has_focus:
             status.update(Text(hint))
         elif self.view == "local":
-            q = self.search_query
+            q = self.local_query
             status.update(
                 local_status(
                     len(self.shown_local),
