@@ -195,6 +195,9 @@ class ModelsPane(Vertical, can_focus=False):
             self._scan_local()
         self._show(keep_cursor=True)  # Hub view: first, unless the results hold it
 
+    def on_descendant_blur(self) -> None:
+        self._status()  # the list left: its row's detail gives way to the search's summary
+
     def on_descendant_focus(self) -> None:
         self._status()  # the highlighted row's detail shows while the list has focus
         if self._cache_stale:  # coming back to the list: show what opening models cached
@@ -551,14 +554,16 @@ class ModelsPane(Vertical, can_focus=False):
     def _status(self) -> None:
         status = self.query_one("#models-status", Static)
         status.set_class(bool(self.error) and self.view == "hub", "-error")
-        item = self.table.current
+        # The highlighted row's detail while the list has focus; the search's summary (its
+        # filters) otherwise: in the box, what is searched is what matters.
+        item = self.table.current if self.table.has_focus else None
         hint = marks_hint(item) if isinstance(item, ModelHit) else None
         if self.typed_error:
             status.set_class(True, "-error")
             status.update(Text(printable(self.typed_error)))
         elif isinstance(item, ModelHit) and item.restricted:
             status.update(restricted_hint(item.restricted))
-        elif hint and self.view == "hub" and self.table.has_focus:
+        elif hint and self.view == "hub":
             status.update(Text(hint))
         elif self.view == "local":
             q = self.local_query
