@@ -6,7 +6,9 @@ fixtures, 100 rows a page) in a child process, so its JSON work never holds this
 For each filter the script reports the requests and response bytes the first 100 rows cost and
 the time to them (median of ``--runs``), then what the same rows would cost if the filter were
 applied here instead of by the server: the unfiltered pages one would read to find them. Weight
-bytes read must be 0 (checked).
+bytes read must be 0 (checked). A last part does the same in the TUI: the filters typed in the
+search box, Enter (search now), and the time until the list shows the new rows; then each
+filter key from the list (``G``, ``i``), timed the same way.
 
 Run: ``.venv/bin/python -m benchmarks.search_filters [--runs 5]``.
 """
@@ -14,6 +16,7 @@ Run: ``.venv/bin/python -m benchmarks.search_filters [--runs 5]``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import subprocess
@@ -117,6 +120,42 @@ def _matches(hit, q) -> bool:
     return not q.served or bool(hit.providers)
 
 
+async def _rows_after(pilot, pane, *keys: str) -> float:
+    """Seconds from pressing ``keys`` until the list shows the rows of the search they start."""
+    token = pane.token
+    start = time.perf_counter()
+    await pilot.press(*keys)
+    while pane.token == token or pane.searching:
+        await asyncio.sleep(0.001)
+    await pilot.pause()  # the frame that shows them
+    return time.perf_counter() - start
+
+
+async def tui_first_rows(url: str, runs: int) -> list[tuple[str, float]]:
+    """(what, median ms from the key to the new rows on the list) in the app."""
+    from textual.widgets import Input
+
+    from hfbrowse.core.hub.gateway import HubGateway
+    from hfbrowse.ui.app import HFBrowseApp
+    from hfbrowse.ui.panes.models import ModelsPane
+
+    timings: dict[str, list[float]] = {"typed + enter": [], "G (gated)": [], "i (served)": []}
+    for _ in range(runs):
+        app = HFBrowseApp(gateway=HubGateway(endpoint=url))
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.screen.query_one(ModelsPane)
+            while not pane.started or pane.searching:
+                await asyncio.sleep(0.01)
+            # As if pasted: the tokens in the box, then Enter searches at once (no pause).
+            app.screen.query_one(
+                "#models-filter", Input
+            ).value = "synthetic author:org3 params:1B..8B"
+            timings["typed + enter"].append(await _rows_after(pilot, pane, "enter"))
+            timings["G (gated)"].append(await _rows_after(pilot, pane, "G"))
+            timings["i (served)"].append(await _rows_after(pilot, pane, "i"))
+    return [(what, statistics.median(ts) * 1000) for what, ts in timings.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -137,19 +176,33 @@ def main() -> None:
             for _ in range(args.runs):
                 seconds, rows = first_rows(hub.url, typed)
                 times.append(seconds)
-                requests, sent, weights = hub.log()
-                assert weights == 0, f"{label}: {weights} weight bytes read"
+            time.sleep(0.1)  # the double logs a request once its answer is sent
+            requests, sent, weights = hub.log()
+            assert weights == 0, f"{label}: {weights} weight bytes read"
+            requests, sent = requests / args.runs, sent / args.runs  # per search
             scan_times = []
-            for _ in range(max(1, args.runs // 2)):
+            scans = max(1, args.runs // 2)
+            for _ in range(scans):
                 scan_seconds, read = scanned_here(hub.url, typed)
                 scan_times.append(scan_seconds)
-                scan_requests, _sent, weights = hub.log()
-                assert weights == 0
+            time.sleep(0.1)
+            scan_requests, _sent, weights = hub.log()
+            assert weights == 0
+            scan_requests /= scans
             print(
-                f"{label:<15}{rows:>5}{requests:>9}{sent / 1024:>7.1f}"
+                f"{label:<15}{rows:>5}{requests:>9.0f}{sent / 1024:>7.1f}"
                 f"{statistics.median(times) * 1000:>8.1f}"
-                f"{read:>27}{scan_requests:>9}{statistics.median(scan_times) * 1000:>8.1f}"
+                f"{read:>27}{scan_requests:>9.0f}{statistics.median(scan_times) * 1000:>8.1f}"
             )
+        time.sleep(0.1)
+        hub.log()
+        print(f"\nTUI: key → new rows on the list (median of {args.runs} runs)")
+        for what, ms in asyncio.run(tui_first_rows(hub.url, args.runs)):
+            print(f"{what:<15}{ms:>8.1f} ms")
+        time.sleep(0.1)
+        requests, _sent, weights = hub.log()
+        assert weights == 0
+        print(f"TUI requests, {args.runs} runs × (first list + 3 searches): {requests}")
         print("weight bytes read: 0")
     finally:
         hub.close()
