@@ -1,8 +1,10 @@
-"""``hfbrowse --search QUERY [--sort S] [--task T] [--library L] [--limit N] [--print|--json]``.
+"""``hfbrowse --search QUERY [--sort S] [--task T] [--library L] [--author A] [--params RANGE]
+[--gated|--ungated] [--served] [--limit N] [--print|--json]``.
 
 Prints the models list for scripts and screen readers: Hub results (``●`` = in the local HF
-cache, gated/private said in words), or — offline, or when the Hub cannot be reached — the local
-cache filtered by QUERY, with a note on stderr saying so.
+cache, gated/private said in words, GGUF/adapter/served in a ``has`` column, a doubtful
+parameter figure with ``?``), or — offline, or when the Hub cannot be reached — the local cache
+filtered by QUERY and the author (the other filters need the Hub: stderr says so).
 """
 
 from __future__ import annotations
@@ -31,6 +33,25 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
         default="transformers",
         help=f"library filter ({', '.join(LIBRARIES)}, or any other Hub library tag)",
     )
+    group.add_argument("--author", help="only models of this user or organisation")
+    group.add_argument(
+        "--params",
+        metavar="RANGE",
+        type=_param_range,
+        help="parameter count from the Hub's safetensors total: 1B..8B, ..500M, 7B..",
+    )
+    access = group.add_mutually_exclusive_group()
+    access.add_argument("--gated", action="store_const", const="gated", dest="access")
+    access.add_argument(
+        "--ungated",
+        action="store_const",
+        const="ungated",
+        dest="access",
+        help="only gated / only ungated models",
+    )
+    group.add_argument(
+        "--served", action="store_true", help="only models an inference provider serves"
+    )
     group.add_argument(
         "--limit", type=_positive, default=DEFAULT_LIMIT, help="how many models to list"
     )
@@ -46,16 +67,33 @@ def _positive(text: str) -> int:
     return value
 
 
+def _param_range(text: str) -> tuple[int | None, int | None]:
+    from hfbrowse.core.hub.search_filters import SearchFilterError, parse_range
+
+    try:
+        return parse_range(text)
+    except SearchFilterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def query_from_args(args: argparse.Namespace) -> Any:
-    """The SearchQuery that ``--search/--sort/--task/--library`` describe (TUI and print alike)."""
+    """The SearchQuery that ``--search/--sort/--task/--library/--author/--params/--gated/
+    --ungated/--served`` describe (TUI and print alike); filter tokens typed in QUERY
+    (``author:… params:…``) count as well, as in the search box."""
     from hfbrowse.core.hub.search import SearchQuery
 
-    return SearchQuery(
-        text=args.search.strip(),
+    lo, hi = getattr(args, "params", None) or (None, None)
+    base = SearchQuery(
         sort=args.sort,
         task=None if args.task == "any" else args.task,
         library=None if args.library == "any" else args.library,
+        author=(getattr(args, "author", None) or "").strip() or None,
+        params_min=lo,
+        params_max=hi,
+        gated=getattr(args, "access", None),
+        served=bool(getattr(args, "served", False)),
     )
+    return SearchQuery.typed(args.search.strip(), base)
 
 
 def run_search(args: argparse.Namespace, gateway: Any = None) -> int:
@@ -75,7 +113,11 @@ def _run_search(args: argparse.Namespace, gateway: Any) -> int:
     from hfbrowse.core.hub.local_cache import cached_models
     from hfbrowse.core.hub.search import search_models
 
-    query = query_from_args(args)
+    try:
+        query = query_from_args(args)
+    except HFBrowseError as exc:  # a filter token typed in QUERY
+        print(f"hfbrowse: {exc}", file=sys.stderr)
+        return 2
     gateway = gateway or HubGateway.from_env(offline=args.offline)
     try:
         hits = search_models(gateway, query, limit=args.limit)
@@ -91,29 +133,38 @@ def _run_search(args: argparse.Namespace, gateway: Any) -> int:
     cached = {c.repo_id for c in cached_models()}
     if args.print_json:
         doc = {
+            "schema_version": _schema_version(),
             "query": _query_doc(query),
             "source": "hub",
             "results": [{**h.as_dict(), "cached": h.repo_id in cached} for h in hits],
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
-    print(f"Hub models: {query.describe()}")
+    from hfbrowse.core.hub.search_filters import MARKER_LETTERS, marker_letters
+    from hfbrowse.core.untrusted import printable
+
+    print(f"Hub models: {printable(query.describe())}")
     rows = [
         (
             "●" if h.repo_id in cached else " ",
-            h.repo_id + (f" ({h.restricted})" if h.restricted else ""),
-            h.pipeline_tag or "—",
+            printable(h.repo_id) + (f" ({h.restricted})" if h.restricted else ""),
+            marker_letters(h.markers) or "-",
+            printable(h.pipeline_tag or "—"),
             _count(h.downloads),
             _count(h.likes),
-            _count(h.parameters),
+            _count(h.parameters) + ("?" if h.parameters_doubt else ""),
             h.updated or "—",
         )
         for h in hits
     ]
-    header = ("", "model", "task", "downloads", "likes", "params", "updated")
-    print(_table(header, rows, right={3, 4, 5}) if rows else "No models match.")
+    header = ("", "model", "has", "task", "downloads", "likes", "params", "updated")
+    print(_table(header, rows, right={4, 5, 6}) if rows else "No models match.")
     if rows:
-        print("● = in the local Hugging Face cache")
+        legend = ", ".join(f"{letter} = {what}" for letter, what in MARKER_LETTERS.values())
+        print(f"● = in the local Hugging Face cache; has: {legend}")
+        for h in hits:
+            if h.parameters_doubt:
+                print(f"? {printable(h.repo_id)}: {printable(h.parameters_doubt)}")
     return 0
 
 
@@ -121,9 +172,20 @@ def _print_local(query: Any, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from hfbrowse.core.formatting import human_bytes
-    from hfbrowse.core.hub.local_cache import cached_models, filter_local, local_models
+    from hfbrowse.core.hub.local_cache import (
+        cached_models,
+        filter_local_query,
+        local_models,
+    )
 
-    models = filter_local(local_models([], cached_models()), query.text)[: args.limit]
+    found, unapplied = filter_local_query(local_models([], cached_models()), query)
+    models = found[: args.limit]
+    if unapplied:
+        print(
+            f"hfbrowse: the local cache cannot be filtered by {', '.join(unapplied)} "
+            "(the Hub knows that): not applied.",
+            file=sys.stderr,
+        )
     if args.print_json:
         results = [
             {
@@ -135,10 +197,17 @@ def _print_local(query: Any, args: argparse.Namespace) -> int:
                     else None
                 ),
                 "cached": True,
+                "markers": list(m.markers),
             }
             for m in models
         ]
-        doc = {"query": _query_doc(query), "source": "cache", "results": results}
+        doc = {
+            "schema_version": _schema_version(),
+            "query": _query_doc(query),
+            "source": "cache",
+            "not_applied": unapplied,
+            "results": results,
+        }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
     print(f"Local cache (offline): {repr(query.text) if query.text else 'all models'}")
@@ -156,7 +225,22 @@ def _print_local(query: Any, args: argparse.Namespace) -> int:
 
 
 def _query_doc(query: Any) -> dict[str, Any]:
-    return {"search": query.text, "sort": query.sort, "task": query.task, "library": query.library}
+    return {
+        "search": query.text,
+        "sort": query.sort,
+        "task": query.task,
+        "library": query.library,
+        "author": query.author,
+        "parameters": query.params_range,
+        "gated": query.gated,
+        "served": query.served,
+    }
+
+
+def _schema_version() -> str:
+    from hfbrowse.report.document import SCHEMA_VERSION
+
+    return SCHEMA_VERSION
 
 
 def _count(n: int | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -139,8 +140,15 @@ class HFBrowseApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """hfbrowse's own actions first (from the key table), then Textual's."""
         for key in keys.palette_entries():
-            target = self if key.scope == keys.APP else screen
-            if key.scope not in (keys.APP, keys.MAIN) or (
+            target: Any = self if key.scope == keys.APP else screen
+            if key.scope == keys.MODELS and isinstance(screen, MainScreen):
+                from hfbrowse.ui.panes.models import ModelsPane
+
+                panes = screen.query(ModelsPane)
+                if not panes:
+                    continue
+                target = panes.first()  # the models list's filters, from anywhere on the screen
+            elif key.scope not in (keys.APP, keys.MAIN) or (
                 key.scope == keys.MAIN and not isinstance(screen, MainScreen)
             ):
                 continue

@@ -248,7 +248,7 @@ def test_cli_prints_text_and_json(gw, capsys, clean_cache):
     assert run_search(_args(search="gpt2"), gw) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Hub models: 'gpt2' · task any · library transformers · by downloads"
-    assert out[1].split() == ["model", "task", "downloads", "likes", "params", "updated"]
+    assert out[1].split() == ["model", "has", "task", "downloads", "likes", "params", "updated"]
     assert out[2].startswith("●  hfbrowse-search/tiny-gpt2") and "900.0K" in out[2]
     assert "(gated)" in out[3]
     assert (
@@ -263,6 +263,10 @@ def test_cli_prints_text_and_json(gw, capsys, clean_cache):
         "sort": "likes",
         "task": "fill-mask",
         "library": "transformers",
+        "author": None,
+        "parameters": None,
+        "gated": None,
+        "served": False,
     }
     assert len(doc["results"]) == 3 and {r["pipeline_tag"] for r in doc["results"]} == {"fill-mask"}
     assert [r["likes"] for r in doc["results"]] == sorted(

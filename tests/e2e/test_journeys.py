@@ -267,3 +267,25 @@ def test_quick_resize_and_back_repaints(folder: Path, e2e_home: Path) -> None:
         term.resize(80, 24)
         term.resize(120, 40)
         term.wait_for(drawn_at(120, 40, models_pane=True), timeout=3, what="120x40 redrawn")
+
+
+@pytest.mark.parametrize(("environment", "size"), ENV_SIZES)
+def test_filtered_search_with_markers(e2e_home: Path, big_hub, environment: str, size: str) -> None:
+    """The models list against the 10,000-repo Hub double: filter tokens typed in the search box,
+    the status line naming them, a doubtful parameter count (``333.3K?``) and its reason on the
+    highlighted row, ``i`` (served) from the list; no weight byte read."""
+    env = app_env(e2e_home, offline=False, endpoint=big_hub.url, **ENVIRONMENTS[environment])
+    big_hub.clear_log()
+    with Terminal(hfbrowse_command(), size=SIZES[size], env=env) as term:
+        term.wait_for_text("─ models ─", "shown", timeout=START_S)
+        term.type("synthetic-model-001 params:..8B")
+        term.wait_for_text("params ..8B", "333.3K?", timeout=30)
+        term.press("down")
+        term.wait_for_text("the Hub's total 333.3K", timeout=15)
+        term.press("i")  # served only: the first row's detail names its providers
+        term.wait_for_text("P served by hf-inference", timeout=30)
+        term.press("slash")
+        term.wait_for_text("params ..8B · served", timeout=15)
+        leave_text_box(term)
+        quit_cleanly(term)
+    assert big_hub.weight_bytes_sent() == 0

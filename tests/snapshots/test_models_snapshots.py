@@ -89,3 +89,19 @@ def test_opened_by_id(snap_compare, cache, size):
 
     app = new_app(models=[ref], start=ref, gateway=cache)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+def test_filters_and_markers(snap_compare, cache, size):
+    """Typed filter tokens, the status line naming them, the has column (G/A/P) and a doubtful
+    parameter figure (333.3K?, huggingface_hub#4221) whose reason the highlighted row shows."""
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        await pilot.press(*"synthetic-model-001", "space", *"params", "colon", "full_stop")
+        await pilot.press("full_stop", "8", "B", "space", *"gated", "colon", *"no")
+        await _settle(pilot, DEBOUNCE_S + 0.1)
+        await pilot.press("down")
+        await _settle(pilot)
+
+    assert snap_compare(new_app(gateway=cache), terminal_size=size, run_before=run_before)

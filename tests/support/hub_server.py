@@ -104,6 +104,13 @@ class RepoSpec:
     # ``base_models`` for ``baseModels``.
     base_models: object = None
     children_count: object = None
+    # Metadata-only repos can still carry what the Hub computes from files it has: the
+    # ``safetensors`` block ({"parameters": {dtype: n}, "total": n} — total may disagree, as on
+    # the Hub), the ``gguf`` block, ``usedStorage``, and the inference providers serving it.
+    safetensors: dict | None = None
+    gguf: dict | None = None
+    used_storage: int | None = None
+    providers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,8 @@ class _Repo:
             except ValueError:
                 self.config = None
         self.safetensors = {"parameters": params, "total": sum(params.values())} if params else None
+        if spec.safetensors is not None:
+            self.safetensors = spec.safetensors
         self.dirs = {f.rsplit("/", i)[0] for f in self.files for i in range(1, f.count("/") + 1)}
         listing = "\n".join(f"{k} {v.blob_id}" for k, v in self.files.items())
         name = spec.repo_id if branch == "main" else f"{spec.repo_id}@{branch}"
@@ -278,8 +287,23 @@ class _Repo:
             "createdAt": s.created_at,
             "siblings": siblings,
             "spaces": [],
-            "usedStorage": sum(f.size for f in self.files.values()),
+            "usedStorage": s.used_storage
+            if s.used_storage is not None
+            else sum(f.size for f in self.files.values()),
         }
+        if s.gguf is not None:
+            rec["gguf"] = s.gguf
+        if s.providers:  # list_models' form (model_info answers a dict keyed by provider)
+            rec["inference"] = "warm"
+            rec["inferenceProviderMapping"] = [
+                {
+                    "provider": name,
+                    "providerId": f"{name}/{s.repo_id}",
+                    "status": "live",
+                    "task": s.pipeline_tag or "text-generation",
+                }
+                for name in s.providers
+            ]
         if "/" in s.repo_id:
             rec["author"] = s.repo_id.split("/")[0]
         if self.config is not None:
@@ -331,6 +355,23 @@ def base_model_tags(spec: RepoSpec) -> list[str]:
             if isinstance(relation, str):
                 out.append(f"base_model:{relation}:{base}")
     return out
+
+
+_UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def _parameter_range(text: str) -> tuple[int | None, int | None]:
+    """The Hub's ``num_parameters``: ``min:6B,max:128B``, ``min:6B`` or ``max:128B``, on the
+    ``safetensors.total`` figure (ValueError for anything else)."""
+    bounds: dict[str, int] = {}
+    for part in text.split(","):
+        key, _, value = part.partition(":")
+        value = value.strip().upper()
+        unit = value[-1] if value[-1:] in _UNITS else ""
+        if key not in ("min", "max") or key in bounds:
+            raise ValueError(text)
+        bounds[key] = round(float(value[: len(value) - len(unit)]) * _UNITS[unit])
+    return bounds.get("min"), bounds.get("max")
 
 
 def _truthy(q: dict, key: str) -> bool:
@@ -491,6 +532,24 @@ class _Handler(BaseHTTPRequestHandler):
             repos = [r for r in repos if r.spec.pipeline_tag == tag]
         if (gated := first("gated")) is not None:
             repos = [r for r in repos if bool(r.spec.gated) == (gated.lower() == "true")]
+        if (provider := first("inference_provider")) is not None:
+            repos = [
+                r for r in repos if r.spec.providers and provider in ("all", *r.spec.providers)
+            ]
+        if first("inference") == "warm":
+            repos = [r for r in repos if r.spec.providers]
+        if (size := first("num_parameters")) is not None:
+            try:
+                lo, hi = _parameter_range(size)
+            except ValueError:
+                return self._error(400, None, f"Invalid num_parameters: {size}")
+            repos = [
+                r
+                for r in repos
+                if r.safetensors is not None
+                and (lo is None or r.safetensors["total"] >= lo)
+                and (hi is None or r.safetensors["total"] <= hi)
+            ]
         if (sort := first("sort")) is not None:
             if sort not in SORT_KEYS:
                 return self._error(400, None, f"Invalid sort: {sort}")

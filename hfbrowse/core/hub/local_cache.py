@@ -15,6 +15,15 @@ class CachedModel:
     last_accessed: float
     revisions: int
     has_config: bool
+    markers: tuple[str, ...] = ()  # "gguf", "adapter": what its cached files show
+
+
+def file_markers(names: list[str]) -> tuple[str, ...]:
+    """``("gguf", "adapter")`` as far as file names show: ``*.gguf`` files, an
+    ``adapter_config.json`` (the names only; nothing is read)."""
+    gguf = any(n.lower().endswith(".gguf") for n in names)
+    adapter = any(n.rsplit("/", 1)[-1] == "adapter_config.json" for n in names)
+    return tuple(m for m, on in (("gguf", gguf), ("adapter", adapter)) if on)
 
 
 def cached_models(cache_dir: str | None = None) -> tuple[CachedModel, ...]:
@@ -33,6 +42,7 @@ def cached_models(cache_dir: str | None = None) -> tuple[CachedModel, ...]:
             repo.last_accessed,
             len(repo.revisions),
             any(f.file_name == "config.json" for rev in repo.revisions for f in rev.files),
+            file_markers([f.file_name for rev in repo.revisions for f in rev.files]),
         )
         for repo in info.repos
         if repo.repo_type == "model"
@@ -50,6 +60,7 @@ class LocalModel:
     size: int | None  # bytes on disk
     last_used: float | None  # cache: last access (epoch seconds); folders: unknown
     has_config: bool = True
+    markers: tuple[str, ...] = ()  # "gguf", "adapter" (from file names)
 
     @property
     def name(self) -> str:
@@ -83,16 +94,54 @@ def local_models(
             folder = Path(ref.id)
             where = "demo" if ref.label == "demo" else "folder"
             size = folder_size(folder) if sized else None
-            out.append(LocalModel(ref, where, size, None, (folder / "config.json").is_file()))
+            names = _top_names(folder) if sized else []
+            has_config = (folder / "config.json").is_file()
+            out.append(LocalModel(ref, where, size, None, has_config, file_markers(names)))
         elif ref.id not in cached_ids:
             out.append(LocalModel(ref, "hub", None, None))  # given by id, not cached (yet)
     for c in cached:
         out.append(
             LocalModel(
-                ModelRef("hub", c.repo_id), "cache", c.size_on_disk, c.last_accessed, c.has_config
+                ModelRef("hub", c.repo_id),
+                "cache",
+                c.size_on_disk,
+                c.last_accessed,
+                c.has_config,
+                c.markers,
             )
         )
     return tuple(out)
+
+
+def _top_names(folder: Path) -> list[str]:
+    """The file names directly in ``folder`` (no walk outside or below it)."""
+    try:
+        return [p.name for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return []
+
+
+# Filters the local list can apply (the id says the author); the others need the Hub's data.
+LOCAL_UNAPPLIED = (
+    ("params", "parameter count"),
+    ("gated", "gated/ungated"),
+    ("served", "served by a provider"),
+)
+
+
+def filter_local_query(
+    models: tuple[LocalModel, ...], query
+) -> tuple[tuple[LocalModel, ...], list[str]]:
+    """``query``'s text and author applied to local models, and the names of its active
+    filters that cannot be (parameter range, gated, served: the Hub's knowledge)."""
+    found = filter_local(models, query.text)
+    if query.author:
+        owner = query.author.lower()
+        found = tuple(
+            m for m in found if not m.ref.is_local and m.ref.id.lower().startswith(owner + "/")
+        )
+    active = {"params": query.params_range, "gated": query.gated, "served": query.served}
+    return found, [words for key, words in LOCAL_UNAPPLIED if active[key]]
 
 
 def filter_local(models: tuple[LocalModel, ...], text: str) -> tuple[LocalModel, ...]:

@@ -1,4 +1,6 @@
-"""Searching the Hub's model list the way its /models page does: text, task, library, sort.
+"""Searching the Hub's model list the way its /models page does: text, task, library, sort,
+author, parameter range, gated/ungated and "served by an inference provider" — every filter
+is sent to ``list_models`` (the server filters; one request per page of results).
 
 Results come from ``HfApi(endpoint=...).list_models``, whose generator requests the next page
 (the server's ``Link: rel="next"``) only when it is iterated past the current one. A
@@ -19,6 +21,15 @@ from typing import Any
 
 from hfbrowse.core.errors import HFBrowseError, OfflineError, as_user_error
 from hfbrowse.core.hub.gateway import PROBE_TIMEOUT_S, HubGateway, _is_connection_error
+from hfbrowse.core.hub.search_filters import (
+    hub_range,
+    is_adapter,
+    is_gguf,
+    parameters_doubt,
+    providers_of,
+    range_text,
+    split_tokens,
+)
 from hfbrowse.core.model_ref import ModelRef
 
 # User-facing sort names (the /models page's) → list_models' ``sort`` values (always descending).
@@ -42,6 +53,11 @@ EXPAND: tuple[str, ...] = (
     "gated",
     "private",
     "safetensors",
+    "tags",  # gguf / peft / base_model:adapter: markers
+    "gguf",
+    "inference",
+    "inferenceProviderMapping",
+    "usedStorage",  # checks the parameter figure (search_filters.parameters_doubt)
 )
 
 
@@ -60,6 +76,35 @@ class SearchQuery:
     sort: str = "downloads"
     task: str | None = None
     library: str | None = "transformers"
+    author: str | None = None
+    params_min: int | None = None
+    params_max: int | None = None
+    gated: str | None = None  # None (any), "gated" or "ungated"
+    served: bool = False  # only models an inference provider serves
+
+    @classmethod
+    def typed(cls, typed: str, base: SearchQuery | None = None) -> SearchQuery:
+        """``base`` with what the search box says: its words as the text, its filter tokens
+        (``author:… params:1B..8B gated:no served``) over ``base``'s filters; raises
+        SearchFilterError for a token that cannot be understood."""
+        parsed = split_tokens(typed)
+        return replace(base or cls(), text=parsed.text, **parsed.fields)
+
+    @property
+    def params_range(self) -> str | None:
+        """``1B..8B`` (None: any size)."""
+        if self.params_min is None and self.params_max is None:
+            return None
+        return range_text(self.params_min, self.params_max)
+
+    def filters(self) -> list[str]:
+        """The active filters beyond task and library, in words: ``["author meta-llama",
+        "params 1B..8B", "ungated", "served"]``."""
+        out = [f"author {self.author}"] if self.author else []
+        out += [f"params {self.params_range}"] if self.params_range else []
+        out += [self.gated] if self.gated else []
+        out += ["served"] if self.served else []
+        return out
 
     def cycled(self, field: str, options: tuple[str, ...]) -> SearchQuery:
         """The same query with ``field`` moved to the next of ``options`` ("any" ⇒ None)."""
@@ -73,6 +118,7 @@ class SearchQuery:
         parts = [repr(self.text) if self.text else "all models"]
         parts.append(f"task {self.task or 'any'}")
         parts.append(f"library {self.library or 'any'}")
+        parts += self.filters()
         parts.append(f"by {self.sort}")
         return " · ".join(parts)
 
@@ -90,6 +136,16 @@ class ModelHit:
     updated: str | None = None  # YYYY-MM-DD of lastModified
     gated: str | bool = False  # False, "auto" or "manual"
     private: bool = False
+    gguf: bool = False  # GGUF files in the repo
+    adapter: bool = False  # a PEFT adapter
+    providers: tuple[str, ...] = ()  # inference providers serving it live
+    parameters_doubt: str | None = None  # why ``parameters`` should not be trusted
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """``("gguf", "adapter", "served")``, those that apply, in that order."""
+        flags = (("gguf", self.gguf), ("adapter", self.adapter), ("served", bool(self.providers)))
+        return tuple(name for name, on in flags if on)
 
     @property
     def restricted(self) -> str | None:
@@ -113,6 +169,9 @@ class ModelHit:
             "last_modified": self.updated,
             "gated": self.gated,
             "private": self.private,
+            "markers": list(self.markers),
+            "providers": list(self.providers),
+            "parameters_unreliable": self.parameters_doubt,
         }
 
 
@@ -120,16 +179,24 @@ def hit_from_info(info: Any) -> ModelHit:
     """A ``huggingface_hub.ModelInfo`` (possibly partial, from ``expand``) → :class:`ModelHit`."""
     st = getattr(info, "safetensors", None)
     modified = getattr(info, "last_modified", None)
+    tags = getattr(info, "tags", None)
+    library = getattr(info, "library_name", None)
     return ModelHit(
         repo_id=info.id,
         pipeline_tag=getattr(info, "pipeline_tag", None),
-        library_name=getattr(info, "library_name", None),
+        library_name=library,
         downloads=getattr(info, "downloads", None),
         likes=getattr(info, "likes", None),
         parameters=getattr(st, "total", None) if st else None,
         updated=modified.date().isoformat() if modified is not None else None,
         gated=getattr(info, "gated", None) or False,
         private=bool(getattr(info, "private", False)),
+        gguf=is_gguf(tags, getattr(info, "gguf", None), library),
+        adapter=is_adapter(tags, library),
+        providers=providers_of(
+            getattr(info, "inference_provider_mapping", None), getattr(info, "inference", None)
+        ),
+        parameters_doubt=parameters_doubt(st, getattr(info, "used_storage", None)) if st else None,
     )
 
 
@@ -181,6 +248,14 @@ class SearchStream:
             kwargs["filter"] = [q.library]
         if q.task:
             kwargs["pipeline_tag"] = q.task
+        if q.author:
+            kwargs["author"] = q.author
+        if (num_parameters := hub_range(q.params_min, q.params_max)) is not None:
+            kwargs["num_parameters"] = num_parameters
+        if q.gated:
+            kwargs["gated"] = q.gated == "gated"
+        if q.served:
+            kwargs["inference_provider"] = "all"
         if self.limit is not None:
             kwargs["limit"] = self.limit
         return iter(self.gateway.api().list_models(**kwargs))

@@ -2,7 +2,10 @@
 
 Two views share one search box: **hub** (``list_models``, debounced: one request per pause in
 typing; a newer search supersedes older ones by token, and its rows page in as the list is
-scrolled) and **local** (filtered as you type). Offline — or when the first request finds no
+scrolled) and **local** (filtered as you type). Filters come from keys (``o`` author, ``p``
+parameter range, ``G`` gated, ``i`` served, ``x`` clear) and from tokens typed in the box
+(``author:meta-llama params:1B..8B gated:no served``): the keys set the base query, the typed
+tokens override it while they are in the box. Offline — or when the first request finds no
 network — only the local view is offered. The pane owns this state; slow work runs in thread
 workers that post messages back.
 """
@@ -23,7 +26,12 @@ from textual.widgets import Input, Static
 
 from hfbrowse.core.errors import HFBrowseError, OfflineError
 from hfbrowse.core.hub.gateway import HubGateway
-from hfbrowse.core.hub.local_cache import LocalModel, cached_models, filter_local, local_models
+from hfbrowse.core.hub.local_cache import (
+    LocalModel,
+    cached_models,
+    filter_local_query,
+    local_models,
+)
 from hfbrowse.core.hub.search import (
     LIBRARIES,
     SORTS,
@@ -33,6 +41,7 @@ from hfbrowse.core.hub.search import (
     check_reachable,
     search_tasks,
 )
+from hfbrowse.core.hub.search_filters import GATED_CHOICES, SearchFilterError, parse_range
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
@@ -44,6 +53,7 @@ from hfbrowse.ui.widgets.model_rows import (
     hub_status,
     local_cells,
     local_status,
+    marks_hint,
     no_match,
     opened_cells,
     restricted_hint,
@@ -95,10 +105,15 @@ class ModelsPane(Vertical, can_focus=False):
         self.given = list(refs)
         self.local: tuple[LocalModel, ...] = ()
         self.shown_local: list[LocalModel] = []
+        self.local_unapplied: list[str] = []  # active filters the local list cannot apply
+        self.local_query = SearchQuery()  # what the local list was filtered by
         self.cached_ids: frozenset[str] = frozenset()
         self.opened: ModelRef | None = None
         self.view = "hub"
         self.search_query = search or SearchQuery()
+        # What the keys (and --search's options) chose; the box's tokens go over it.
+        self.base_query = replace(self.search_query, text="")
+        self.typed_error: str | None = None  # a filter token in the box not understood
         self.hits: list[ModelHit] = []
         self._hub_items: list[ModelHit | OpenedRow] = self.hits  # what the Hub view lists
         self.stream: SearchStream | None = None
@@ -180,7 +195,11 @@ class ModelsPane(Vertical, can_focus=False):
             self._scan_local()
         self._show(keep_cursor=True)  # Hub view: first, unless the results hold it
 
+    def on_descendant_blur(self) -> None:
+        self._status()  # the list left: its row's detail gives way to the search's summary
+
     def on_descendant_focus(self) -> None:
+        self._status()  # the highlighted row's detail shows while the list has focus
         if self._cache_stale:  # coming back to the list: show what opening models cached
             self._cache_stale = False
             self._scan_local()
@@ -279,13 +298,40 @@ class ModelsPane(Vertical, can_focus=False):
         self._next_page(stream, self.token)
 
     # -- the search box ------------------------------------------------------------------------
+    def _typed_query(self, typed: str) -> SearchQuery | None:
+        """The base query with what the box says; None (and the status says why) when one of
+        its filter tokens cannot be understood."""
+        try:
+            query = SearchQuery.typed(typed.strip(), self.base_query)
+        except SearchFilterError as exc:
+            self.typed_error = str(exc)
+            return None
+        self.typed_error = None
+        return query
+
+    def _requery(self) -> None:
+        """The keys changed the base query: search again with the box's text over it."""
+        if self.view != "hub":  # the local list reads the box and the base query itself
+            self._show(keep_cursor=True)
+            return
+        query = self._typed_query(self.query_one("#models-filter", Input).value)
+        if query is None:
+            self._status()
+            return
+        self.search_query = query
+        self.start_search()
+
     @on(Input.Changed, "#models-filter")
     def _typed(self, event: Input.Changed) -> None:
         if self.view == "local":
             self._show()
             return
-        query = replace(self.search_query, text=event.value.strip())
-        if query == self.search_query and self.started:
+        query = self._typed_query(event.value)
+        if query is None and self._debounce is not None:  # not what the box says now
+            self._debounce.stop()
+            self._debounce = None
+        if query is None or (query == self.search_query and self.started):
+            self._status()
             return
         self.search_query = query
         if self._debounce is not None:
@@ -319,8 +365,83 @@ class ModelsPane(Vertical, can_focus=False):
             self.notify("Sort and filters apply to Hub results (v shows them).")
             return
         options = {"sort": tuple(SORTS), "task": search_tasks(), "library": LIBRARIES}[field]
-        self.search_query = self.search_query.cycled(field, options)
-        self.start_search()
+        self.base_query = self.base_query.cycled(field, options)
+        self._requery()
+
+    def _hub_only(self, what: str) -> bool:
+        """In the local view, say that ``what`` needs the Hub's data; True when it does."""
+        if self.view == "hub":
+            return False
+        self.notify(f"{what} applies to Hub results (v shows them); not to local models.")
+        return True
+
+    def action_author(self) -> None:
+        from hfbrowse.ui.screens.model_prompt import ModelPrompt
+
+        def chosen(author: str | None) -> None:
+            if author is not None:  # "" clears it; None: escape
+                self.base_query = replace(
+                    self.base_query, author=author.split()[0] if author else None
+                )
+                self._requery()
+
+        known = {h.repo_id.split("/")[0]: None for h in self.hits[:500] if "/" in h.repo_id}
+        prompt = ModelPrompt(
+            "models by author",
+            known,
+            "a user or organisation, e.g. meta-llama (empty: any author)",
+            hint="enter filters · → completes · escape cancels · typed: author:NAME",
+            value=self.base_query.author or "",
+            empty_clears=True,
+        )
+        self.app.push_screen(prompt, chosen)
+
+    def action_params(self) -> None:
+        from hfbrowse.ui.screens.model_prompt import ModelPrompt
+
+        if self._hub_only("The parameter range"):
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                lo, hi = parse_range(text) if text else (None, None)
+            except SearchFilterError as exc:
+                self.notify(str(exc), severity="error", title="parameters")
+                return
+            self.base_query = replace(self.base_query, params_min=lo, params_max=hi)
+            self._requery()
+
+        prompt = ModelPrompt(
+            "parameter range (the Hub's safetensors count)",
+            None,
+            "1B..8B, ..500M or 7B.. (empty: any size)",
+            hint="enter filters · escape cancels · typed: params:1B..8B",
+            value=self.base_query.params_range or "",
+            empty_clears=True,
+        )
+        self.app.push_screen(prompt, chosen)
+
+    def action_cycle_gated(self) -> None:
+        if self._hub_only("Gated/ungated"):
+            return
+        current = self.base_query.gated or "any"
+        value = GATED_CHOICES[(GATED_CHOICES.index(current) + 1) % len(GATED_CHOICES)]
+        self.base_query = replace(self.base_query, gated=None if value == "any" else value)
+        self._requery()
+
+    def action_toggle_served(self) -> None:
+        if self._hub_only("Served by a provider"):
+            return
+        self.base_query = replace(self.base_query, served=not self.base_query.served)
+        self._requery()
+
+    def action_clear_filters(self) -> None:
+        self.base_query = replace(
+            self.base_query, author=None, params_min=None, params_max=None, gated=None, served=False
+        )
+        self._requery()
 
     def action_toggle_view(self) -> None:
         if self.view == "hub":
@@ -330,9 +451,9 @@ class ModelsPane(Vertical, can_focus=False):
             return
         else:
             self.view = "hub"
-            text = self.query_one("#models-filter", Input).value.strip()
-            if not self.started or text != self.search_query.text:
-                self.search_query = replace(self.search_query, text=text)
+            query = self._typed_query(self.query_one("#models-filter", Input).value)
+            if query is not None and (not self.started or query != self.search_query):
+                self.search_query = query
                 self.start_search()
         self._show()
 
@@ -415,11 +536,16 @@ class ModelsPane(Vertical, can_focus=False):
             self._hub_items = self._hub_rows()
             table.set_rows(HUB_COLUMNS, self._hub_items, self._row_cells, empty, keep_cursor)
         else:
-            text = self.query_one("#models-filter", Input).value
-            self.shown_local = list(filter_local(self.local, text))
+            typed = self.query_one("#models-filter", Input).value
+            query = self._typed_query(typed) or replace(self.base_query, text=typed.strip())
+            self.local_query = query  # not search_query: that one is what the Hub list shows
+            found, self.local_unapplied = filter_local_query(self.local, query)
+            self.shown_local = list(found)
+            text = query.text
+            author = f" by {query.author}" if query.author else ""
             empty = (
-                f"No local model matches {text.strip()!r}."
-                if text.strip()
+                f"No local model matches {text!r}{author}."
+                if text or author
                 else "No local models: none given, none in the HF cache (try hfbrowse --demo)."
             )
             table.set_rows(LOCAL_COLUMNS, self.shown_local, self._local_cells, empty, keep_cursor)
@@ -428,11 +554,27 @@ class ModelsPane(Vertical, can_focus=False):
     def _status(self) -> None:
         status = self.query_one("#models-status", Static)
         status.set_class(bool(self.error) and self.view == "hub", "-error")
-        item = self.table.current
-        if isinstance(item, ModelHit) and item.restricted:
+        # The highlighted row's detail while the list has focus; the search's summary (its
+        # filters) otherwise: in the box, what is searched is what matters.
+        item = self.table.current if self.table.has_focus else None
+        hint = marks_hint(item) if isinstance(item, ModelHit) else None
+        if self.typed_error:
+            status.set_class(True, "-error")
+            status.update(Text(printable(self.typed_error)))
+        elif isinstance(item, ModelHit) and item.restricted:
             status.update(restricted_hint(item.restricted))
+        elif hint and self.view == "hub":
+            status.update(Text(hint))
         elif self.view == "local":
-            status.update(local_status(len(self.shown_local), self.gateway.offline))
+            q = self.local_query
+            status.update(
+                local_status(
+                    len(self.shown_local),
+                    self.gateway.offline,
+                    q.author,
+                    tuple(self.local_unapplied),
+                )
+            )
         elif self.error:
             status.update(Text(printable(self.error)))
         elif not self.started:
