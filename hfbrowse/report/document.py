@@ -35,7 +35,7 @@ from hfbrowse.report import (
 )
 from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 SECTIONS: tuple[Section, ...] = (  # document (and text) order

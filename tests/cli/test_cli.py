@@ -109,6 +109,6 @@ def test_every_json_key_is_documented(fixtures, capsys):
     for flags in ([], ["--explain-config", "--diff-head", "qa", "--diff-config", "."]):
         _, out, _ = run_cli(capsys, str(fixtures["tiny-bert-mlm"]), "--json", *flags)
         doc = json.loads(out)
-        assert doc["schema_version"] == "1.5"
+        assert doc["schema_version"] == "1.6"
         missing = [key for key in doc if f"`{key}`" not in table]
         assert not missing, f"undocumented --json keys: {missing}"

@@ -21,7 +21,7 @@ def test_local_file_json_and_print_agree(gguf_folder, capsys):
     code, out, err = run_cli(capsys, str(gguf_folder / "tiny-q.gguf"), "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.5"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.6"
     g = doc["gguf"]
     assert g["architecture"] == "llama" and g["kind"] == "local"
     tokens = next(m for m in g["metadata"] if m["key"] == "tokenizer.ggml.tokens")

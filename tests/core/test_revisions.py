@@ -121,7 +121,7 @@ def test_cli_revisions_and_diff(gw, history_hub, capsys, monkeypatch):
     code, out, err = _cli(capsys, REPO, "--json", "--revisions", "--diff-revision", "v2")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["schema_version"] == "1.5"
+    assert doc["schema_version"] == "1.6"
     assert [r["name"] for r in doc["revisions"]["refs"]] == ["main", "v2", "v1.0"]
     rd = doc["revision_diff"]
     assert (rd["left"], rd["right"]) == ("main", "v2")
