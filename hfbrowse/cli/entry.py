@@ -94,7 +94,8 @@ def _report_gguf(target, args: argparse.Namespace) -> int:
     from hfbrowse.report.document import build_gguf_document, render_gguf_text
 
     capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
-    doc = _built(lambda: build_gguf_document(target, HubGateway.from_env(offline=args.offline)))
+    gateway = HubGateway.from_env(offline=args.offline)
+    doc = _built(lambda: build_gguf_document(target, gateway, args.tokenize))
     if isinstance(doc, int):
         return doc
     _write(args, doc, render_gguf_text)

@@ -337,6 +337,22 @@ KEYS: tuple[Key, ...] = (
         "Source",
         "GGUF: tensor table ↔ __init__/forward of the head transformers would build",
     ),
+    Key(
+        "gguf.tokenizer",
+        GGUF,
+        "T",
+        "tokenizer",
+        "Tokenizer",
+        "GGUF: the tokenizer in the file's metadata (tokenizer.ggml.*): tokens, ids, specials",
+    ),
+    Key(
+        "gguf.chat_template",
+        GGUF,
+        "C",
+        "chat_template",
+        "Chat template",
+        "GGUF: the file's tokenizer.chat_template and what it renders",
+    ),
     # -- chat template ---------------------------------------------------------------------
     Key(
         "chat_template.next",

@@ -70,7 +70,9 @@ class GGUFScreen(RepoViewScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="gguf-body") as body:
             body.border_title = f"GGUF — {self.target.display}"
-            body.border_subtitle = "tab: metadata ↔ tensors · s: source · escape closes"
+            body.border_subtitle = (
+                "tab: pane · s: source · T: tokenizer · C: chat template · esc closes"
+            )
             where = "ranged reads of the header" if not self.ref.is_local else "the header"
             yield Static(Text(f"reading {self.target.filename} ({where}) …"), id="gguf-status")
             yield Static(id="gguf-derived")
@@ -130,6 +132,24 @@ class GGUFScreen(RepoViewScreen):
             body.update(Group(title, source_body(src)))
         else:
             body.update(Text("no source: transformers derives no head from this file", style="dim"))
+
+    def action_tokenizer(self) -> None:
+        """The tokenizer view, for the tokenizer this file's metadata describes."""
+        from hfbrowse.ui.screens.tokenizer import TokenizerScreen
+
+        if self._info_or_say() is not None:
+            self.app.push_screen(TokenizerScreen(self.ref, self.gateway, gguf=self.info))
+
+    def action_chat_template(self) -> None:
+        from hfbrowse.ui.screens.chat_template import ChatTemplateScreen
+
+        if self._info_or_say() is not None:
+            self.app.push_screen(ChatTemplateScreen(self.ref, self.gateway, gguf=self.info))
+
+    def _info_or_say(self) -> GGUFInfo | None:
+        if self.info is None:
+            self.notify("The GGUF header is still being read (or could not be).", timeout=3)
+        return self.info
 
     def action_toggle_source(self) -> None:
         """The right side: the tensor table ↔ the derived head's ``__init__``/``forward``."""
