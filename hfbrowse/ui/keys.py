@@ -338,6 +338,14 @@ KEYS: tuple[Key, ...] = (
         "GGUF: tensor table ↔ __init__/forward of the head transformers would build",
     ),
     Key(
+        "gguf.run",
+        GGUF,
+        "colon",
+        "run_in_console",
+        "Run",
+        "GGUF: run this file in the console (transformers, dequantised; memory check first)",
+    ),
+    Key(
         "gguf.tokenizer",
         GGUF,
         "T",

@@ -67,8 +67,8 @@ def test_run_note_says_when_peft_is_missing(tmp_path, fixtures, capsys, monkeypa
     monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: False)
     _, out, _ = run_cli(capsys, str(folder), "--json")
     assert json.loads(out)["adapter"]["run"].startswith(
-        "running base + adapter needs peft, which is not installed (pip install peft)"
+        "running base + adapter needs peft, which is not installed (pip install 'hfbrowse[peft]')"
     )
     monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: True)
     _, text, _ = run_cli(capsys, str(folder), "--print")
-    assert "  the console does not run adapters yet: press b to run the base" in text
+    assert "  the console runs base + adapter (peft): type in it (:)" in text

@@ -261,7 +261,13 @@ def _what_ran(target: RunTarget, loaded: LoadedModel, table: TensorTable | None)
         )
     if target.gguf_file is not None:
         types = ", ".join(t.dtype for t in table.totals) if table is not None else "?"
-        return f"{target.gguf_file}: GGUF ({types}) dequantised to {loaded.dtype} by transformers"
+        # transformers keeps a few architectures' weights packed (its GGUF kernels): say so
+        packed = sum(type(m).__name__.startswith("Gguf") for m in loaded.model.modules())
+        kept = f"; {packed} layers kept packed (GGUF kernels)" if packed else ""
+        return (
+            f"{target.gguf_file}: GGUF ({types}) dequantised to {loaded.dtype} by"
+            f" transformers{kept}"
+        )
     return None
 
 

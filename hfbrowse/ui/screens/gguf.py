@@ -71,7 +71,7 @@ class GGUFScreen(RepoViewScreen):
         with Vertical(id="gguf-body") as body:
             body.border_title = f"GGUF — {self.target.display}"
             body.border_subtitle = (
-                "tab: pane · s: source · T: tokenizer · C: chat template · esc closes"
+                ": run · s: source · T: tokenizer · C: chat template · esc closes"
             )
             where = "ranged reads of the header" if not self.ref.is_local else "the header"
             yield Static(Text(f"reading {self.target.filename} ({where}) …"), id="gguf-status")
@@ -132,6 +132,22 @@ class GGUFScreen(RepoViewScreen):
             body.update(Group(title, source_body(src)))
         else:
             body.update(Text("no source: transformers derives no head from this file", style="dim"))
+
+    def action_run_in_console(self) -> None:
+        """Close the view; the console runs this file (the config transformers derives from
+        it, dequantised), after the memory check on the dequantised size."""
+        from hfbrowse.core.gguf_model import gguf_facts
+
+        if self._info_or_say() is None or self.info is None:
+            return
+        if self.derived is None:
+            self.notify("transformers is still reading the file: try again in a moment.")
+            return
+        facts = gguf_facts(self.target, self.info, self.derived, self.gateway.offline)
+        below = self.app.screen_stack[-2]  # the main screen, which holds the console
+        table, filename = self.info.table, self.target.filename
+        self.dismiss()
+        below.call_later(below.run_gguf_in_console, facts, table, filename)
 
     def action_tokenizer(self) -> None:
         """The tokenizer view, for the tokenizer this file's metadata describes."""
