@@ -62,6 +62,7 @@ def test_chat_template_view(snap_compare, chat_models, clean_cache, size):
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.torch  # the GGUF view around it shows what transformers derives
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 def test_gguf_tokenizer_view(snap_compare, run_gguf_folder, clean_cache, size):
     """T in the GGUF view: the tokenizer rebuilt from ``tokenizer.ggml.*``."""
