@@ -82,3 +82,18 @@ async def test_an_opened_adapter_runs_on_its_base(fixtures, tmp_path):
         ).eval()
         assert result.output.text == _greedy(model, AutoTokenizer.from_pretrained(str(base)))
         assert "LORA adapter tiny-gpt2-lora on its base tiny-gpt2 (peft" in pane_text(app)
+
+
+async def test_gguf_run_option_runs_once_at_start(run_gguf_folder):
+    """``hfbrowse FILE.gguf --run TEXT``: the GGUF view opens, then the console runs TEXT."""
+    target = GGUFTarget(ModelRef("local", str(run_gguf_folder)), RUN_GGUF)
+    app = new_app(gateway=HubGateway(offline=True), gguf=target, run_text=PROMPT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: not isinstance(app.screen, GGUFScreen) and bool(app.screen.query(ConsolePane)),
+            timeout=60,
+        )
+        pane = app.screen.query_one(ConsolePane)
+        await wait_until(pilot, lambda: pane.last_result is not None and not pane.busy, timeout=120)
+        assert pane.last_result.gguf_file == RUN_GGUF and pane.last_result.input == PROMPT

@@ -209,6 +209,11 @@ class ConsolePane(Vertical, can_focus=False):
         self._sync_state()
         self._retitle()
         self.draw_settings()
+        run_text = self.options.run_text
+        if run_text and not self._auto_ran:  # --gguf FILE --run TEXT
+            self._auto_ran = True
+            self.query_one(ConsoleInput).value = run_text
+            self.submit(run_text)
 
     def settings(self) -> GenerationSettings | None:
         """Effective generation settings for the shown model (None for other heads)."""

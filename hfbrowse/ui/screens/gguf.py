@@ -61,9 +61,10 @@ class GGUFScreen(RepoViewScreen):
     class _Derived(Message):
         derived: DerivedModel | HFBrowseError
 
-    def __init__(self, target: GGUFTarget, gateway: HubGateway) -> None:
+    def __init__(self, target: GGUFTarget, gateway: HubGateway, run_at_start: bool = False) -> None:
         super().__init__(target.ref, gateway)
         self.target = target
+        self.run_at_start = run_at_start  # --run TEXT: go to the console once derived
         self.info: GGUFInfo | None = None
         self.derived: DerivedModel | HFBrowseError | None = None
 
@@ -132,6 +133,9 @@ class GGUFScreen(RepoViewScreen):
             body.update(Group(title, source_body(src)))
         else:
             body.update(Text("no source: transformers derives no head from this file", style="dim"))
+        if self.run_at_start:
+            self.run_at_start = False
+            self.action_run_in_console()
 
     def action_run_in_console(self) -> None:
         """Close the view; the console runs this file (the config transformers derives from
