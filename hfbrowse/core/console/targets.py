@@ -120,10 +120,18 @@ def resolve_target(
 
 
 def gguf_architectures() -> list[str]:
-    """The GGUF architectures transformers loads (its GGUF config mapping; no torch)."""
+    """The GGUF architectures transformers loads: its GGUF config mapping (no torch), and the
+    ones its newer loader keeps packed (``GGUF_ARCHS``; that module needs torch)."""
     from transformers.integrations import GGUF_CONFIG_MAPPING
 
-    return sorted(set(GGUF_CONFIG_MAPPING) - _NOT_ARCHITECTURES)
+    names = set(GGUF_CONFIG_MAPPING) - _NOT_ARCHITECTURES
+    try:
+        from transformers.integrations.gguf.gguf_conversion_mapping import GGUF_ARCHS
+
+        names |= set(GGUF_ARCHS)
+    except Exception:  # torch missing, or a transformers without it: the mapping alone
+        pass
+    return sorted(names)
 
 
 def require_gguf_architecture(facts: ModelFacts) -> None:
