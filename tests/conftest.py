@@ -102,6 +102,18 @@ def gguf_hub(gguf_folder):
 
 
 @pytest.fixture(scope="session")
+def run_gguf_folder(tmp_path_factory) -> Path:
+    """A folder holding one GGUF file transformers can load and run (``RUN_GGUF``: a real
+    byte-level BPE tokenizer in its metadata, F32/F16/Q8_0 tensors)."""
+    from tests.support.gguf_files import RUN_GGUF, write_runnable_llama_gguf
+
+    folder = tmp_path_factory.mktemp("run-gguf")
+    write_runnable_llama_gguf(folder / RUN_GGUF)
+    (folder / "README.md").write_text("---\nlibrary_name: gguf\n---\n# runnable gguf\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def chat_models(fixtures, tmp_path_factory) -> dict[str, Path]:
     """tiny-gpt2 with chat templates: a .jinja file, named templates, one that loops."""
     from tests.support.gguf_files import write_chat_models

@@ -70,7 +70,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return fail("interrupted", EXIT_INTERRUPTED)
 
     if gguf is not None and (args.print_text or args.print_json):
-        return _report_gguf(gguf, args)
+        return _report_gguf(gguf, head, args)
     if args.print_text or args.print_json:
         if start is None:
             return fail("--print/--json need a MODEL (or --demo)", EXIT_USAGE)
@@ -87,17 +87,22 @@ def _gguf_target(args: argparse.Namespace):
     return gguf_target(args.model, args.gguf, args.revision)
 
 
-def _report_gguf(target, args: argparse.Namespace) -> int:
+def _report_gguf(target, head: str | None, args: argparse.Namespace) -> int:
     """``--print``/``--json`` of one GGUF file: header facts (ranged reads on the Hub)."""
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.log_capture import capture_library_logs
     from hfbrowse.report.document import build_gguf_document, render_gguf_text
 
     capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
-    doc = _built(lambda: build_gguf_document(target, HubGateway.from_env(offline=args.offline)))
+    gateway = HubGateway.from_env(offline=args.offline)
+    options = _report_options(args, head)
+    doc = _built(lambda: build_gguf_document(target, gateway, options))
     if isinstance(doc, int):
         return doc
     _write(args, doc, render_gguf_text)
+    failed = doc.get("run")
+    if isinstance(failed, dict):  # --run asked for it and it failed: the line, exit 1
+        return fail(failed["error"])
     return EXIT_OK
 
 
@@ -230,7 +235,6 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
     from hfbrowse.core.hub.gateway import HubGateway
     from hfbrowse.core.log_capture import capture_library_logs
     from hfbrowse.report.document import (
-        ReportOptions,
         build_document,
         open_for_report,
         render_text,
@@ -238,7 +242,29 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
 
     capture_library_logs(lambda level, msg: note(f"{level}: {msg}"))
     gateway = HubGateway.from_env(offline=args.offline)
-    options = ReportOptions(
+    options = _report_options(args, head)
+
+    def build() -> tuple[Any, dict]:
+        ctx = open_for_report(ref, gateway, options)
+        if head and ctx.facts.heads.option(head) is None:
+            raise HFBrowseError(f"{head} does not support model_type {ctx.facts.model_type!r}")
+        return ctx, build_document(ctx)
+
+    built = _built(build)
+    if isinstance(built, int):
+        return built
+    ctx, doc = built
+    _write(args, doc, render_text)
+    for error in ctx.errors:
+        fail(error)
+    return _offline_outcome(gateway, doc, EXIT_FAILED if ctx.errors else EXIT_OK)
+
+
+def _report_options(args: argparse.Namespace, head: str | None):
+    """What the command line asks a report for (the model's document, or a GGUF file's)."""
+    from hfbrowse.report.document import ReportOptions
+
+    return ReportOptions(
         head=head,
         context=args.context,
         batch=args.batch,
@@ -260,21 +286,6 @@ def _report(ref, head: str | None, args: argparse.Namespace) -> int:
         chat=args.chat,
         system=args.system,
     )
-
-    def build() -> tuple[Any, dict]:
-        ctx = open_for_report(ref, gateway, options)
-        if head and ctx.facts.heads.option(head) is None:
-            raise HFBrowseError(f"{head} does not support model_type {ctx.facts.model_type!r}")
-        return ctx, build_document(ctx)
-
-    built = _built(build)
-    if isinstance(built, int):
-        return built
-    ctx, doc = built
-    _write(args, doc, render_text)
-    for error in ctx.errors:
-        fail(error)
-    return _offline_outcome(gateway, doc, EXIT_FAILED if ctx.errors else EXIT_OK)
 
 
 def _offline_outcome(gateway, doc: dict, code: int) -> int:

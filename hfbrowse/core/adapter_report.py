@@ -9,7 +9,8 @@ that no longer exists) the adapter's own facts still stand and ``base_error`` sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hfbrowse.core.adapters import AdapterConfig, ModuleMatch, match_modules
 from hfbrowse.core.checkpoint.tensors import TensorTable
@@ -17,6 +18,9 @@ from hfbrowse.core.errors import HFBrowseError, MalformedConfig, as_user_error
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_checkpoint, load_facts
 from hfbrowse.core.model_ref import ModelRef, parse_model_arg
+
+if TYPE_CHECKING:
+    from hfbrowse.core.source.init_lines import InitLine
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class AdapterReport:
     base_source: str | None  # where the base's count comes from (headers / meta device)
     match: ModuleMatch | None  # None when the base's modules are unknown
     base_error: str | None  # why the base could not be read
+    # touched module → the base's ``__init__`` line that creates it (absent: not found)
+    init_lines: dict[str, InitLine] = field(default_factory=dict)
 
     @property
     def added_parameters(self) -> int | None:
@@ -75,6 +81,7 @@ def inspect_adapter(
     match = None
     if table is not None:
         match = match_modules(table, [r.name for r in checkpoint.table.rows])
+    option = base.heads.option(base.heads.shown(None))
     return AdapterReport(
         config,
         table,
@@ -83,7 +90,43 @@ def inspect_adapter(
         checkpoint.table.source,
         match,
         None,
+        touched_init_lines(match, option.class_name if option else None, base.model_type),
     )
+
+
+def touched_init_lines(
+    match: ModuleMatch | None, class_name: str | None, model_type: str | None
+) -> dict[str, InitLine]:
+    """Each touched module's ``__init__`` line in the base's head class (the module tree's
+    ``init_line``, read with ``ast``: no torch); layers repeat the same line, looked up once
+    per pattern. A module the source does not resolve is left out, never guessed."""
+    if match is None or class_name is None:
+        return {}
+    import re
+
+    from hfbrowse.core.source.init_lines import init_line
+
+    out: dict[str, InitLine] = {}
+    by_pattern: dict[str, InitLine | None] = {}
+    for touched in match.touched:
+        pattern = re.sub(r"\.\d+(?=\.|$)", ".*", touched.module)
+        if pattern not in by_pattern:
+            try:
+                by_pattern[pattern] = init_line(f"{touched.module}.weight", class_name, model_type)
+            except Exception:  # source not readable: the view shows the module without it
+                by_pattern[pattern] = None
+        found = by_pattern[pattern]
+        if found is not None:
+            out[touched.module] = found
+    return out
+
+
+def init_text(found: InitLine) -> str:
+    """``GPT2Attention.__init__ L123: self.c_attn = Conv1D(...)`` — one line per module."""
+    from hfbrowse.core.untrusted import printable
+
+    approx = "" if found.exact else "~"
+    return f"{approx}{found.class_name}.__init__ L{found.line}: {printable(found.text)}"
 
 
 def adapter_lines(report: AdapterReport, modules_shown: int = 12) -> list[str]:
@@ -124,6 +167,8 @@ def adapter_lines(report: AdapterReport, modules_shown: int = 12) -> list[str]:
         out.append(f"base modules touched: {n}")
         for t in match.touched[:modules_shown]:
             out.append(f"  {t.module}  ({len(t.tensors)} tensors, {t.parameters:,} params)")
+            if (found := report.init_lines.get(t.module)) is not None:
+                out.append(f"    {init_text(found)}")
         if n > modules_shown:
             out.append(f"  … and {n - modules_shown} more")
         if match.unmatched:

@@ -68,10 +68,10 @@ def run_note() -> str:
     """The one line every front end says about running an adapter."""
     if not peft_installed():
         return (
-            "running base + adapter needs peft, which is not installed (pip install peft);"
-            " the console runs the base: press b"
+            "running base + adapter needs peft, which is not installed"
+            " (pip install 'hfbrowse[peft]'); b opens the base, which runs without it"
         )
-    return "the console does not run adapters yet: press b to run the base"
+    return "the console runs base + adapter (peft): type in it (:)"
 
 
 def _names(value: object, key: str) -> tuple[str, ...]:

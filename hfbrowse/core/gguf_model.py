@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hfbrowse.core.checkpoint.gguf_file import GGUFInfo, file_of, read_local_gguf
 from hfbrowse.core.errors import HFBrowseError, ModelNotFound, OfflineError, as_user_error
@@ -21,6 +21,9 @@ from hfbrowse.core.hub.remote_headers import fetch_gguf_header
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.safe_paths import check_repo_name
 from hfbrowse.core.source.classes import ClassSource, class_source
+
+if TYPE_CHECKING:
+    from hfbrowse.core.model import ModelFacts
 
 GGUF_SUFFIX = ".gguf"
 
@@ -117,6 +120,23 @@ def derive_with_transformers(info: GGUFInfo) -> DerivedModel | HFBrowseError:
     option = heads.option(heads.recommended)
     source = class_source(option.class_name, heads.model_type) if option else None
     return DerivedModel(config, heads, source)
+
+
+def gguf_facts(
+    target: GGUFTarget, info: GGUFInfo, derived: DerivedModel | HFBrowseError, offline: bool
+) -> ModelFacts:
+    """The GGUF file as the console sees a model: the config transformers derives (its heads),
+    or, when it derives none, no head and the reason (the console says it in one line)."""
+    from dataclasses import replace
+
+    from hfbrowse.core.model import ModelFacts
+
+    where = f"{target.filename} (GGUF)"
+    if isinstance(derived, HFBrowseError):
+        config = {"general.architecture": info.architecture}
+        heads = replace(resolve_heads({}), reason=str(derived))
+        return ModelFacts(target.ref, config, where, heads, None, offline)
+    return ModelFacts(target.ref, derived.config, where, derived.heads, None, offline)
 
 
 def _architectures(model_type: str | None) -> list[str]:

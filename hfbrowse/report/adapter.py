@@ -7,9 +7,16 @@ fail the report: the adapter's own facts stand.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from hfbrowse.core.adapter_report import adapter_lines, inspect_adapter
 from hfbrowse.core.adapters import run_note
+from hfbrowse.core.untrusted import printable
 from hfbrowse.report.context import Document, ReportContext, Section
+
+if TYPE_CHECKING:
+    from hfbrowse.core.source.init_lines import InitLine
 
 
 def build(ctx: ReportContext, doc: Document) -> None:
@@ -35,12 +42,30 @@ def build(ctx: ReportContext, doc: Document) -> None:
         "touched_modules": None
         if match is None
         else [
-            {"module": t.module, "tensors": list(t.tensors), "parameters": t.parameters}
+            {
+                "module": t.module,
+                "tensors": list(t.tensors),
+                "parameters": t.parameters,
+                "init_line": _init_line_doc(report.init_lines.get(t.module)),
+            }
             for t in match.touched
         ],
         "unmatched_modules": None if match is None else list(match.unmatched),
         "lines": adapter_lines(report),
         "run": run_note(),
+    }
+
+
+def _init_line_doc(found: InitLine | None) -> dict | None:
+    """The touched module's ``__init__`` line, in the keys ``init_lines`` uses (null: not found)."""
+    if found is None:
+        return None
+    return {
+        "class": found.class_name,
+        "file": Path(found.file).name,
+        "line": found.line,
+        "text": printable(found.text),
+        "exact": found.exact,
     }
 
 

@@ -103,21 +103,39 @@ def render_text(doc: Document) -> str:
     return "\n".join(lines)
 
 
-def build_gguf_document(target: GGUFTarget, gateway: HubGateway) -> Document:
+def build_gguf_document(
+    target: GGUFTarget, gateway: HubGateway, options: ReportOptions | None = None
+) -> Document:
     """The document of one GGUF file: its header (an error here is the whole answer: raised),
-    then transformers' derived config, which fails in its own key."""
-    from hfbrowse.core.gguf_model import derive_with_transformers, open_gguf
+    then transformers' derived config, the tokenizer and the chat template, each failing in
+    its own key; with ``options.run``, the console run of the file (``run``)."""
+    from hfbrowse.core.gguf_model import derive_with_transformers, gguf_facts, open_gguf
 
+    options = options or ReportOptions()
     info = open_gguf(target, gateway)
     doc: Document = {"schema_version": SCHEMA_VERSION}
     gguf.build(target, info, doc)
-    gguf.build_derived(derive_with_transformers(info), doc)
+    derived = derive_with_transformers(info)
+    gguf.build_derived(derived, doc)
+    metadata = None
     try:
-        gguf.build_chat_template(info, doc)
+        metadata = gguf.build_tokenizer(info, doc, options.tokenize)
+    except Exception as exc:
+        doc["tokenizer"] = {"error": str(as_user_error(exc))}
+    try:
+        gguf.build_chat_template(info, doc, metadata)
     except Exception as exc:  # its own failure never hides the header
         doc["chat_template"] = {"error": str(as_user_error(exc))}
+    if options.run is not None:
+        facts = gguf_facts(target, info, derived, gateway.offline)
+        head = options.head
+        run.record(
+            doc,
+            lambda: run.run_request(facts, head, info.table, gateway, options, target.filename),
+        )
     return doc
 
 
 def render_gguf_text(doc: Document) -> str:
-    return "\n".join(gguf.text(doc) + tokenizer.text_chat_template(doc))
+    lines = gguf.text(doc) + tokenizer.text_tokenizer(doc) + tokenizer.text_chat_template(doc)
+    return "\n".join(lines + run.text(doc))

@@ -65,16 +65,53 @@ def build(target: GGUFTarget, info: GGUFInfo, doc: Document) -> None:
     }
 
 
-def build_chat_template(info: GGUFInfo, doc: Document) -> None:
+def build_tokenizer(info: GGUFInfo, doc: Document, text: str | None = None) -> dict[str, Any]:
+    """``tokenizer``: the tokenizer in the file's metadata (``tokenizer.ggml.*``), rebuilt as
+    transformers rebuilds it, in the model document's shape (plus ``error`` and no ``sample``
+    when transformers cannot build it). Returns the file's whole tokenizer metadata, which the
+    chat template reads too."""
+    from hfbrowse.core.tokenizer.gguf_tokenizer import gguf_tokenizer
+    from hfbrowse.core.tokenizer.tokens import SAMPLE_TEXT, tokenize
+    from hfbrowse.report.tokenizer import tokenization_json
+
+    found = gguf_tokenizer(info)
+    t = found.info
+    doc["tokenizer"] = {
+        "files": list(t.files),
+        "model": t.model,
+        "tokenizer_class": t.tokenizer_class,
+        "vocab_size": t.vocab_size,
+        "special_tokens": [{"name": k, "token": v} for k, v in t.special_tokens],
+        "added_tokens": [
+            {"id": a.id, "content": a.content, "special": a.special} for a in t.added_tokens
+        ],
+        "padding_side": t.padding_side,
+        "truncation_side": t.truncation_side,
+        "model_max_length": t.model_max_length,
+        "sample": None
+        if found.tokenizer is None
+        else tokenization_json(tokenize(found.tokenizer, text or SAMPLE_TEXT)),
+    } | ({"error": found.error} if found.error else {})
+    return found.metadata
+
+
+def build_chat_template(
+    info: GGUFInfo, doc: Document, metadata: dict[str, Any] | None = None
+) -> None:
     """``chat_template``: the file's ``tokenizer.chat_template`` rendered for the sample
-    conversation, in the same shape as a model document's (null when it has none)."""
+    conversation, in the same shape as a model document's (null when it has none).
+    ``metadata``: the whole tokenizer metadata (special tokens past the folded first items)."""
     from hfbrowse.core.tokenizer.chat_template import (
         SAMPLE_CONVERSATION,
         gguf_template,
         render_samples,
     )
 
-    template, specials = gguf_template({m.key: m.value for m in info.metadata})
+    if metadata is None:
+        from hfbrowse.core.tokenizer.gguf_tokenizer import tokenizer_metadata
+
+        metadata = tokenizer_metadata(info)
+    template, specials = gguf_template(metadata)
     if template is None:
         doc["chat_template"] = None
         return

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -18,9 +20,15 @@ from hfbrowse.core.console.chat import CAUSAL_LM, ChatState
 from hfbrowse.core.console.results import RunResult
 from hfbrowse.core.console.runner import NeedsConfirmation, RunHooks, RunRequest, runnable_head
 from hfbrowse.core.console.session import ModelSession
+from hfbrowse.core.console.targets import console_head
 from hfbrowse.core.errors import HFBrowseError, as_user_error
 from hfbrowse.render import console_results as render
-from hfbrowse.report.context import Document, ReportContext, Section
+from hfbrowse.report.context import Document, ReportContext, ReportOptions, Section
+
+if TYPE_CHECKING:
+    from hfbrowse.core.checkpoint.tensors import TensorTable
+    from hfbrowse.core.hub.gateway import HubGateway
+    from hfbrowse.core.model import ModelFacts
 
 ALL_CONFIRMATIONS = frozenset({"bin", "memory"})
 
@@ -28,9 +36,24 @@ ALL_CONFIRMATIONS = frozenset({"bin", "memory"})
 def run_once(ctx: ReportContext) -> RunResult:
     """Run ``--run TEXT`` with the shown head on the chosen backend (HFBrowseError with a
     one-line message). ``--chat`` sends TEXT as one user turn (after ``--system``)."""
-    options, facts = ctx.options, ctx.facts
+    return run_request(ctx.facts, ctx.head, ctx.checkpoint.table, ctx.gateway, ctx.options)
+
+
+def run_request(
+    facts: ModelFacts,
+    head: str | None,
+    table: TensorTable | None,
+    gateway: HubGateway,
+    options: ReportOptions,
+    gguf_file: str | None = None,
+) -> RunResult:
+    """One run of ``options.run`` on ``facts`` (a model, an adapter, or with ``gguf_file`` a
+    GGUF file's derived config)."""
     backend = options.backend
-    head = runnable_head(facts, ctx.head, options.trust_remote_code, backend.remote)
+    if (facts.adapter is not None or gguf_file is not None) and not backend.remote:
+        head = head or console_head(facts) or facts.heads.shown(None) or ""  # the runner picks
+    else:
+        head = runnable_head(facts, head, options.trust_remote_code, backend.remote)
     text = options.run or ""
     chat = None
     if options.chat and head == CAUSAL_LM:
@@ -43,9 +66,10 @@ def run_once(ctx: ReportContext) -> RunResult:
         trust_remote_code=options.trust_remote_code,
         confirmed=ALL_CONFIRMATIONS if options.yes else frozenset(),
         chat=chat,
+        gguf_file=gguf_file,
     )
     holder = BackendHolder(backend)
-    context = RunContext(facts, ctx.gateway, ModelSession(), ctx.checkpoint.table)
+    context = RunContext(facts, gateway, ModelSession(), table)
     try:
         return holder.run(request, context, RunHooks())
     except NeedsConfirmation as exc:
@@ -59,8 +83,15 @@ def build(ctx: ReportContext, doc: Document) -> None:
     rendering draws it as the console does), or ``{"error": …}``."""
     if ctx.options.run is None:
         return
+    record(doc, lambda: run_once(ctx))
+    if isinstance(doc["run"], dict):
+        ctx.errors.append(doc["run"]["error"])
+
+
+def record(doc: Document, running: Callable[[], RunResult]) -> None:
+    """``doc["run"]``: what ``running`` returned, or ``{"error": …}`` (+ ``partial``)."""
     try:
-        doc["run"] = run_once(ctx)
+        doc["run"] = running()
     except KeyboardInterrupt:
         doc["run"] = {"error": "interrupted"}
     except Exception as exc:  # ours or a library surprise: one line, never a traceback
@@ -68,8 +99,6 @@ def build(ctx: ReportContext, doc: Document) -> None:
         partial = getattr(exc, "partial", None)  # a stream that broke: the text so far
         if partial is not None:
             doc["run"]["partial"] = partial
-    if isinstance(doc["run"], dict):
-        ctx.errors.append(doc["run"]["error"])
 
 
 def text(doc: Document) -> list[str]:

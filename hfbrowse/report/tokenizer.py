@@ -101,7 +101,7 @@ def text_tokenizer(doc: Document) -> list[str]:
     if t is None:
         return []
     out = [""]
-    if "error" in t:
+    if "error" in t and "model" not in t:
         return [*out, f"Tokenizer: {t['error']}"]
     out.append(
         f"Tokenizer: {t['model']} ({t['tokenizer_class'] or 'no class named'}) · vocab"
@@ -116,7 +116,11 @@ def text_tokenizer(doc: Document) -> list[str]:
     shown = ", ".join(f"{a['id']}:{a['content']}{'*' if a['special'] else ''}" for a in added[:12])
     more = f" … ({len(added):,} in all)" if len(added) > 12 else ""
     out.append(f"  added tokens ({len(added)}; * special): {shown or 'none'}{more}")
+    if t.get("error"):  # a GGUF tokenizer transformers cannot build: facts from the metadata
+        out.append(f"  {t['error']}")
     s = t["sample"]
+    if s is None:
+        return out
     out.append(f"  {json.dumps(s['text'], ensure_ascii=False)} → {s['count']} tokens:")
     out.append(f"    {tokens_line(s['tokens'])}")
     out.append(f"    ids: {[x['id'] for x in s['tokens']]}")

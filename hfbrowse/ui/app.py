@@ -66,7 +66,8 @@ class HFBrowseApp(App[None]):
         if self.options.gguf is not None:  # FILE.gguf / --gguf: the GGUF view is the start
             from hfbrowse.ui.screens.gguf import GGUFScreen
 
-            self.push_screen(GGUFScreen(self.options.gguf, self.gateway))
+            run_at_start = self.options.run_text is not None  # --gguf FILE --run TEXT
+            self.push_screen(GGUFScreen(self.options.gguf, self.gateway, run_at_start))
         # What is alive after the first frame (modules, widgets) lives all session: frozen, it
         # is no longer walked by each full garbage collection (~90,000 objects, ~90 ms here),
         # which otherwise lands in the middle of typing or scrolling.

@@ -418,6 +418,30 @@ KEYS: tuple[Key, ...] = (
         "Source",
         "GGUF: tensor table ↔ __init__/forward of the head transformers would build",
     ),
+    Key(
+        "gguf.run",
+        GGUF,
+        "colon",
+        "run_in_console",
+        "Run",
+        "GGUF: run this file in the console (transformers, dequantised; memory check first)",
+    ),
+    Key(
+        "gguf.tokenizer",
+        GGUF,
+        "T",
+        "tokenizer",
+        "Tokenizer",
+        "GGUF: the tokenizer in the file's metadata (tokenizer.ggml.*): tokens, ids, specials",
+    ),
+    Key(
+        "gguf.chat_template",
+        GGUF,
+        "C",
+        "chat_template",
+        "Chat template",
+        "GGUF: the file's tokenizer.chat_template and what it renders",
+    ),
     # -- chat template ---------------------------------------------------------------------
     Key(
         "chat_template.next",

@@ -31,6 +31,13 @@ def test_adapter_json_and_print(tmp_path, fixtures, capsys):
         "transformer.h.1.attn.c_attn",
     ]
     assert adapter["unmatched_modules"] == [] and adapter["base_error"] is None
+    init = adapter["touched_modules"][0]["init_line"]
+    assert (init["class"], init["file"], init["exact"]) == (
+        "GPT2Attention",
+        "modeling_gpt2.py",
+        True,
+    )
+    assert init["text"].startswith("self.c_attn = Conv1D(")
     assert doc["header_line"].startswith("LORA adapter · 1.02K params added")
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### The `--json` document") :]
@@ -60,8 +67,8 @@ def test_run_note_says_when_peft_is_missing(tmp_path, fixtures, capsys, monkeypa
     monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: False)
     _, out, _ = run_cli(capsys, str(folder), "--json")
     assert json.loads(out)["adapter"]["run"].startswith(
-        "running base + adapter needs peft, which is not installed (pip install peft)"
+        "running base + adapter needs peft, which is not installed (pip install 'hfbrowse[peft]')"
     )
     monkeypatch.setattr("hfbrowse.core.adapters.peft_installed", lambda: True)
     _, text, _ = run_cli(capsys, str(folder), "--print")
-    assert "  the console does not run adapters yet: press b to run the base" in text
+    assert "  the console runs base + adapter (peft): type in it (:)" in text

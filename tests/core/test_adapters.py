@@ -50,6 +50,12 @@ def test_local_adapter_against_local_base(tmp_path, fixtures):
     assert report.added_percent == pytest.approx(100 * lora_parameters() / base_params)
     lines = adapter_lines(report)
     assert "method: LORA  task: CAUSAL_LM" in lines
+    # each touched module with the base's __init__ line that creates it (the module tree's)
+    found = report.init_lines["transformer.h.1.attn.c_attn"]
+    assert found.class_name == "GPT2Attention" and found.exact
+    assert found.text.startswith("self.c_attn = Conv1D(")
+    at = lines.index("  transformer.h.0.attn.c_attn  (2 tensors, 512 params)")
+    assert lines[at + 1] == f"    GPT2Attention.__init__ L{found.line}: {found.text}"
     assert any(line.startswith("rank r=4  lora_alpha=8  scaling alpha/r=2") for line in lines)
 
 

@@ -60,3 +60,44 @@ def test_chat_template_view(snap_compare, chat_models, clean_cache, size):
 
     app = open_app(chat_models["chat-jinja"])
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.torch  # the GGUF view around it shows what transformers derives
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+def test_gguf_tokenizer_view(snap_compare, run_gguf_folder, clean_cache, size):
+    """T in the GGUF view: the tokenizer rebuilt from ``tokenizer.ggml.*``."""
+    from tests.support.gguf_files import RUN_GGUF
+
+    target = GGUFTarget(ModelRef("local", str(run_gguf_folder)), RUN_GGUF)
+    app = new_app(gateway=HubGateway(offline=True), gguf=target)
+
+    async def run_before(pilot):
+        from hfbrowse.ui.screens.tokenizer import TokenizerScreen
+
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, GGUFScreen))
+        await wait_until(pilot, lambda: pilot.app.screen.info is not None)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TokenizerScreen))
+        await wait_until(pilot, lambda: pilot.app.screen.tokenization is not None)
+        await settle(pilot, idle=0.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.torch  # the head comes from the config transformers derives
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+def test_gguf_console(snap_compare, run_gguf_folder, clean_cache, size):
+    """``:`` in the GGUF view: the console runs that file (its title says so), before a run."""
+    from tests.support.gguf_files import RUN_GGUF
+
+    target = GGUFTarget(ModelRef("local", str(run_gguf_folder)), RUN_GGUF)
+    app = new_app(gateway=HubGateway(offline=True), gguf=target)
+
+    async def run_before(pilot):
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, GGUFScreen))
+        await wait_until(pilot, lambda: pilot.app.screen.derived is not None)
+        await pilot.press("colon")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, GGUFScreen))
+        await settle(pilot, idle=0.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

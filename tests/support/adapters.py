@@ -52,3 +52,37 @@ def write_lora(
 def lora_parameters(n_layer: int = 2, n_embd: int = 32) -> int:
     """The parameters ``write_lora`` adds: A and B of every layer."""
     return n_layer * (RANK * n_embd + 3 * n_embd * RANK)
+
+
+def write_peft_lora(dest: Path, base_folder: Path, base: str, *, seed: int = 0) -> Path:
+    """A LoRA adapter made by peft itself (``get_peft_model`` + ``save_pretrained``) on the
+    base in ``base_folder``, with random (not zero) B matrices so that it changes the base's
+    output, and ``base_model_name_or_path`` set to ``base`` (a Hub id or a folder)."""
+    import json
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(str(base_folder))
+    config = LoraConfig(
+        r=RANK,
+        lora_alpha=ALPHA,
+        lora_dropout=0.0,
+        target_modules=["c_attn"],
+        fan_in_fan_out=True,
+        task_type="CAUSAL_LM",
+        init_lora_weights=False,  # random A and B: the adapter changes what the model says
+    )
+    peft_model = get_peft_model(model, config)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.mul_(20.0)  # a strong update: greedy text differs from the base's
+    peft_model.save_pretrained(str(dest))
+    path = dest / "adapter_config.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["base_model_name_or_path"] = base
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return dest

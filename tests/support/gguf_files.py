@@ -22,8 +22,10 @@ def tokens() -> list[str]:
     return ["<unk>", "<s>", "</s>"] + [f"tok{i}" for i in range(VOCAB - 3)]
 
 
-def write_llama_gguf(path: Path, *, quantised: bool = True) -> Path:
-    """A 2-layer Llama in GGUF; with ``quantised`` the big matrices are Q8_0 / Q4_0."""
+def write_llama_gguf(path: Path, *, quantised: bool = True, tokenizer_model: str = "llama") -> Path:
+    """A 2-layer Llama in GGUF; with ``quantised`` the big matrices are Q8_0 / Q4_0;
+    ``tokenizer_model`` is ``tokenizer.ggml.model`` (one transformers cannot build, e.g.
+    ``rwkv``, for the tokenizer view's one line)."""
     import numpy as np
     from gguf import GGMLQuantizationType, GGUFWriter
     from gguf.quants import quantize
@@ -42,7 +44,7 @@ def write_llama_gguf(path: Path, *, quantised: bool = True) -> Path:
     w.add_layer_norm_rms_eps(1e-5)
     w.add_rope_dimension_count(HIDDEN // HEADS)
     w.add_vocab_size(VOCAB)
-    w.add_tokenizer_model("llama")
+    w.add_tokenizer_model(tokenizer_model)
     w.add_token_list(tokens())
     w.add_token_scores([-float(i) for i in range(VOCAB)])
     w.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
@@ -167,3 +169,74 @@ def write_chat_models(dest: Path, gpt2: Path) -> dict[str, Path]:
     config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     (out["chat-loops"] / "chat_template.jinja").write_text(LOOPS, encoding="utf-8")
     return out
+
+
+RUN_GGUF = "tiny-llama-run.gguf"  # the runnable one (a real tokenizer; F32/F16/Q8_0 tensors)
+
+
+def write_runnable_llama_gguf(path: Path) -> Path:
+    """A 2-layer Llama that transformers can load and run (``gguf_file=``): a real byte-level
+    BPE tokenizer in its metadata (the demo's GPT-2 vocabulary and merges, as llama.cpp writes a
+    ``gpt2``-model tokenizer: ``tokenizer.ggml.tokens``/``merges``/``token_type``), a chat
+    template, and tensors in F32 (norms), F16 (the output) and Q8_0 (the rest)."""
+    import numpy as np
+    from gguf import GGMLQuantizationType, GGUFWriter
+    from gguf.quants import quantize
+
+    from hfbrowse.demo import tokenizers_offline as toks
+
+    vocab, merges = toks._byte_level_bpe(toks.GPT2_SPECIALS)
+    ordered = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    n_vocab = len(ordered)
+    eot = ordered.index(toks.GPT2_SPECIALS[0])
+    hidden, ffn, layers, heads = 64, 128, 2, 4
+    rng = np.random.default_rng(1)
+    w = GGUFWriter(str(path), "llama")
+    w.add_name("tiny-llama-run")
+    w.add_file_type(7)
+    w.add_context_length(128)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(heads)
+    w.add_rope_freq_base(10000.0)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_rope_dimension_count(hidden // heads)
+    w.add_vocab_size(n_vocab)
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt-2")
+    w.add_token_list(ordered)
+    w.add_token_merges([f"{a} {b}" for a, b in merges])
+    w.add_token_types([3 if i == eot else 1 for i in range(n_vocab)])
+    w.add_bos_token_id(eot)
+    w.add_eos_token_id(eot)
+    w.add_chat_template(CHATML)
+
+    def add(name: str, shape: tuple[int, ...], qtype=None) -> None:
+        data = (rng.standard_normal(shape) * 0.2).astype(np.float32)
+        if qtype is None:
+            w.add_tensor(name, data)
+        elif qtype == GGMLQuantizationType.F16:
+            w.add_tensor(name, data.astype(np.float16))
+        else:
+            w.add_tensor(name, quantize(data, qtype), raw_dtype=qtype)
+
+    q8 = GGMLQuantizationType.Q8_0
+    add("token_embd.weight", (n_vocab, hidden), q8)
+    for i in range(layers):
+        p = f"blk.{i}."
+        add(p + "attn_norm.weight", (hidden,))
+        for n in ("attn_q", "attn_k", "attn_v", "attn_output"):
+            add(p + n + ".weight", (hidden, hidden), q8)
+        add(p + "ffn_norm.weight", (hidden,))
+        add(p + "ffn_gate.weight", (ffn, hidden), q8)
+        add(p + "ffn_up.weight", (ffn, hidden), q8)
+        add(p + "ffn_down.weight", (hidden, ffn), q8)
+    add("output_norm.weight", (hidden,))
+    add("output.weight", (n_vocab, hidden), GGMLQuantizationType.F16)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

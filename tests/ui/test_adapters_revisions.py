@@ -27,6 +27,7 @@ async def test_adapter_view_and_base(tmp_path, fixtures, clean_cache, monkeypatc
         lines = text_of(app, "#adapter-lines")
         assert "rank r=4  lora_alpha=8" in lines
         assert "transformer.h.1.attn.c_attn  (2 tensors, 512 params)" in lines
+        assert "GPT2Attention.__init__ L" in lines and ": self.c_attn = Conv1D(" in lines
         assert "running base + adapter needs peft" in text_of(app, "#adapter-status")
         await pilot.press("b")
         await wait_until(pilot, lambda: app.screen.sub_title == "tiny-gpt2")

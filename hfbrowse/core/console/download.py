@@ -64,6 +64,25 @@ def fetch_model(
     return fetched["config.json"].parent
 
 
+def fetch_files(
+    ref: ModelRef,
+    gateway: HubGateway,
+    revision: str | None,
+    names: tuple[str, ...],
+    progress: ProgressFn,
+    cancel: threading.Event,
+) -> Path:
+    """The snapshot folder (the repo's root) holding ``names`` and nothing else: a GGUF file
+    (its config and tokenizer are in it), or an adapter's config and weights."""
+    root: Path | None = None
+    for i, name in enumerate(names, 1):
+        root = _fetch(ref, gateway, revision, name, progress, cancel, (i, len(names), False))
+        for _ in Path(name).parts:  # "sub/model.gguf": the root is two levels up
+            root = root.parent
+    assert root is not None
+    return root
+
+
 def _shards(index_file: Path) -> list[str]:
     """The index's shard names, each a plain relative name (``index_shards``): a download
     never lands outside the snapshot folder."""

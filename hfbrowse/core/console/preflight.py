@@ -113,6 +113,14 @@ def weight_files_of(files: list[str] | tuple[str, ...]) -> WeightFiles | None:
     return None
 
 
+def combined_table(base: TensorTable, adapter: TensorTable) -> TensorTable:
+    """The base's tensors and the adapter's, weighed together (base + adapter in memory)."""
+    from hfbrowse.core.checkpoint.tensors import make_table
+
+    rows = [*base.rows, *adapter.rows]
+    return make_table(rows, base.source, sorted({r.file for r in rows}))
+
+
 def local_files(folder: Path) -> list[str]:
     try:
         return sorted(p.name for p in folder.iterdir() if p.is_file())

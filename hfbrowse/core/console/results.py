@@ -51,6 +51,8 @@ class RunResult:
     snippet: str = ""
     backend: str = "in-process"  # "in-process", "endpoint" or "provider"
     where: str = ""  # what the console's title says: "cpu", "endpoint 127.0.0.1:8000 · …"
+    adapter: str | None = None  # a PEFT adapter run on ``model`` (its base)
+    gguf_file: str | None = None  # the GGUF file of ``model`` that ran, dequantised
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)

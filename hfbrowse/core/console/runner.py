@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from hfbrowse.core.console.placement import execution_device, split_notice
 from hfbrowse.core.console.preflight import (
     CONFIRM_MEMORY,
     Confirmation,
+    WeightFiles,
+    combined_table,
     confirmations,
     local_files,
     refuse_remote_code,
@@ -46,6 +48,7 @@ from hfbrowse.core.console.settings import (
     apply_overrides,
     defaults_for,
 )
+from hfbrowse.core.console.targets import RunTarget, dequantised_table, resolve_target
 from hfbrowse.core.heads.registry import HEAD_NAMES, head_spec
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model import ModelFacts, load_checkpoint
@@ -83,6 +86,7 @@ class RunRequest:
     chat: tuple[ChatMessage, ...] | None = None  # chat mode: the conversation, new turn last
     device_map: str | None = None  # in-process: accelerate's dispatch over GPUs/CPU/disk
     max_memory: tuple[tuple[str, str], ...] = ()
+    gguf_file: str | None = None  # run this GGUF file of the model (dequantised)
 
 
 @dataclass
@@ -134,17 +138,29 @@ def run(
     table: TensorTable | None = None,
     hooks: RunHooks | None = None,
 ) -> RunResult:
+    """One run. ``facts`` are the model on screen: a model, a PEFT adapter (its base loads,
+    then the adapter on it) or, with ``request.gguf_file``, a GGUF file's derived config;
+    ``table`` its tensor table (the adapter's own, the GGUF header's) for the memory check."""
     hooks = hooks or RunHooks()
     require_text(request.text)
-    runnable_head(facts, request.head, request.trust_remote_code)
+    if facts.adapter is None and request.gguf_file is None:
+        runnable_head(facts, request.head, request.trust_remote_code)
+    else:  # peft and transformers' GGUF loader need torch: say that first
+        require_torch("the console")
     dtype = normalise_dtype(request.dtype)
-    ref = facts.ref
+    target = _target(facts, request, session, gateway)
+    if target.adapter is not None:  # the base's own rules: remote code, a head it has
+        runnable_head(target.facts, target.head, request.trust_remote_code)
+    request = replace(request, head=target.head)
+    base = target.facts
+    ref = base.ref
     files: list[str] | None = None
     held = session.loaded
-    if held is None or (held.key.model, held.key.revision) != (ref.id, ref.revision):
+    if held is None or _source_of(held.key) != _source(target):
         _report(hooks, PHASE_CHECKING, None, None)
-        files = _repo_files(facts, gateway)
-        require_tokenizer(facts, files)  # a model that cannot run says so before anything else
+        if target.gguf_file is None:
+            files = _repo_files(base, gateway)
+            require_tokenizer(base, files)  # a model that cannot run says so before anything
     require_torch("the console")  # before any download: without torch nothing could run
     if "torch" not in sys.modules:
         _report(hooks, PHASE_IMPORTING, None, None)
@@ -159,17 +175,22 @@ def run(
         request.trust_remote_code,
         request.device_map,
         request.max_memory,
+        target.adapter_id,
+        target.adapter_revision,
+        target.gguf_file,
     )
     loaded = session.get(key)
     fresh = loaded is None
     if loaded is None:
         with gc_paused():
-            loaded = _load(key, request, facts, session, gateway, table, hooks, files)
+            loaded = _load(key, request, target, session, gateway, table, hooks, files)
     notices: list[str] = []
     if fresh and (split := split_notice(loaded.device_map)):
         notices.append(split)
     if (random := loaded.random_notice()) is not None:
         notices.append(random)
+    if (what := _what_ran(target, loaded, table)) is not None:
+        notices.append(what)
     _report(hooks, running_label(loaded, request), None, None)
     started = time.perf_counter()
     output, body = _run_head(loaded, request, hooks, notices)
@@ -183,6 +204,8 @@ def run(
             load_kwargs=load_kwargs(
                 loaded.checkpoint, dtype, request.trust_remote_code, key.placement()
             ),
+            adapter_id=target.adapter_id,
+            adapter_revision=target.adapter_revision,
         ),
         body,
     )
@@ -198,27 +221,84 @@ def run(
         notices=tuple(notices),
         snippet=snippet,
         where=loaded.device,
+        adapter=target.adapter_id,
+        gguf_file=target.gguf_file,
     )
+
+
+def _target(
+    facts: ModelFacts, request: RunRequest, session: ModelSession, gateway: HubGateway
+) -> RunTarget:
+    """What loads (``targets.resolve_target``); an adapter's base is opened once per adapter
+    and head, not at every run."""
+    if facts.adapter is None:
+        return resolve_target(facts, request.head, gateway, request.gguf_file)
+    memo = (facts.ref, request.head)
+    found = session.targets.get(memo)
+    if found is None:
+        found = resolve_target(facts, request.head, gateway)
+        session.targets[memo] = found
+    return found
+
+
+def _source(target: RunTarget) -> tuple[Any, ...]:
+    ref = target.facts.ref
+    return (ref.id, ref.revision, target.adapter_id, target.adapter_revision, target.gguf_file)
+
+
+def _source_of(key: LoadKey) -> tuple[Any, ...]:
+    return (key.model, key.revision, key.adapter, key.adapter_revision, key.gguf_file)
+
+
+def _what_ran(target: RunTarget, loaded: LoadedModel, table: TensorTable | None) -> str | None:
+    """One line for a run that is not a plain checkpoint: base + adapter, or GGUF dequantised."""
+    if target.adapter is not None:
+        config = target.adapter.adapter
+        method = config.method if config is not None else "PEFT"
+        return (
+            f"{method} adapter {target.adapter.ref.display} on its base"
+            f" {target.facts.ref.display} (peft; {loaded.model_class})"
+        )
+    if target.gguf_file is not None:
+        types = ", ".join(t.dtype for t in table.totals) if table is not None else "?"
+        # transformers keeps a few architectures' weights packed (its GGUF kernels): say so
+        packed = sum(type(m).__name__.startswith("Gguf") for m in loaded.model.modules())
+        kept = f"; {packed} layers kept packed (GGUF kernels)" if packed else ""
+        return (
+            f"{target.gguf_file}: GGUF ({types}) dequantised to {loaded.dtype} by"
+            f" transformers{kept}"
+        )
+    return None
 
 
 def _load(
     key: LoadKey,
     request: RunRequest,
-    facts: ModelFacts,
+    target: RunTarget,
     session: ModelSession,
     gateway: HubGateway,
     table: TensorTable | None,
     hooks: RunHooks,
     files: list[str] | None = None,
 ) -> LoadedModel:
-    files = files if files is not None else _repo_files(facts, gateway)
-    checkpoint = weight_files_of(files)
-    if checkpoint is None:
-        raise RunError(
-            f"{facts.ref.display} has no weights to load (no safetensors, no pytorch_model.bin)"
-        )
-    if table is None:
-        table = _tensor_table(facts, gateway, key.head)
+    facts = target.facts
+    if target.gguf_file is not None:
+        checkpoint = WeightFiles("gguf", (target.gguf_file,))
+        if table is not None:  # weighed as it will be: dequantised, not as stored
+            table = dequantised_table(table, key.dtype)
+    else:
+        files = files if files is not None else _repo_files(facts, gateway)
+        found = weight_files_of(files)
+        if found is None:
+            raise RunError(
+                f"{facts.ref.display} has no weights to load (no safetensors, no pytorch_model.bin)"
+            )
+        checkpoint = found
+        adapter_table = table if target.adapter is not None else None
+        if table is None or target.adapter is not None:
+            table = _tensor_table(facts, gateway, key.head)
+        if table is not None and adapter_table is not None:  # base + adapter
+            table = combined_table(table, adapter_table)
     asks = [
         ask
         for ask in confirmations(facts, checkpoint, table, key.device, key.dtype)
@@ -228,8 +308,18 @@ def _load(
         asks = [ask for ask in asks if ask.key != CONFIRM_MEMORY]
     if asks:
         raise NeedsConfirmation(asks)
+
+    def progress(label: str, done: int | None, total: int | None) -> None:
+        _report(hooks, f"{PHASE_DOWNLOADING} {label}", done, total)
+
     if facts.ref.is_local:
         folder = Path(facts.ref.id)
+    elif target.gguf_file is not None:
+        from hfbrowse.core.console.download import fetch_files
+
+        folder = fetch_files(
+            facts.ref, gateway, facts.ref.revision, (target.gguf_file,), progress, hooks.cancel
+        )
     else:
         from hfbrowse.core.console.download import fetch_model
 
@@ -237,23 +327,52 @@ def _load(
             facts.ref,
             gateway,
             facts.hub.sha if facts.hub else None,
-            tuple(files),
+            tuple(files or ()),
             checkpoint,
-            lambda label, done, total: _report(hooks, f"{PHASE_DOWNLOADING} {label}", done, total),
+            progress,
             hooks.cancel,
         )
+    adapter_folder = _adapter_folder(target, gateway, progress, hooks) if target.adapter else None
     if hooks.cancel.is_set():
         raise RunCancelled("stopped before loading the model")
     also = "" if "transformers" in sys.modules else ", importing transformers first"
     on = f"device_map={key.device_map}" if key.device_map is not None else key.device
     if key.max_memory:
         on += " (max_memory " + ", ".join(f"{d}={m}" for d, m in key.max_memory) + ")"
-    where = f"{facts.ref.display} ({key.head}) on {on}{also}"
+    what = facts.ref.display
+    if target.gguf_file is not None:
+        what = f"{target.gguf_file} (GGUF, dequantised)"
+    elif target.adapter is not None:
+        what = f"{what} + adapter {target.adapter.ref.display}"
+    where = f"{what} ({key.head}) on {on}{also}"
     _report(hooks, f"{PHASE_LOADING} {where}", None, None)
-    loaded = session.load(key, folder, checkpoint)
+    loaded = session.load(key, folder, checkpoint, adapter_folder)
     if hooks.cancel.is_set():
         raise RunCancelled("stopped: the model is loaded, the run did not start")
     return loaded
+
+
+def _adapter_folder(
+    target: RunTarget, gateway: HubGateway, progress: ProgressFn, hooks: RunHooks
+) -> Path:
+    """The adapter's config and weights on disk (its folder, or fetched into the HF cache)."""
+    from hfbrowse.core.adapters import ADAPTER_CONFIG, ADAPTER_WEIGHTS
+
+    assert target.adapter is not None
+    ref = target.adapter.ref
+    names = (ADAPTER_CONFIG, ADAPTER_WEIGHTS)
+    if ref.is_local:
+        folder = Path(ref.id)
+        if not (folder / ADAPTER_WEIGHTS).is_file():
+            raise RunError(f"{ref.display} has no {ADAPTER_WEIGHTS}: nothing to put on the base")
+        return folder
+    hub = target.adapter.hub
+    if hub is not None and hub.siblings and ADAPTER_WEIGHTS not in hub.siblings:
+        raise RunError(f"{ref.display} has no {ADAPTER_WEIGHTS}: nothing to put on the base")
+    from hfbrowse.core.console.download import fetch_files
+
+    revision = hub.sha if hub is not None else ref.revision
+    return fetch_files(ref, gateway, revision, names, progress, hooks.cancel)
 
 
 def running_label(loaded: LoadedModel, request: RunRequest) -> str:

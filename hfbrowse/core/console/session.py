@@ -115,6 +115,9 @@ class LoadKey:
     trust_remote_code: bool
     device_map: str | None = None  # accelerate's dispatch ("auto", …); None: all on ``device``
     max_memory: tuple[tuple[str, str], ...] = ()
+    adapter: str | None = None  # a PEFT adapter put on the model (its id or folder)
+    adapter_revision: str | None = None
+    gguf_file: str | None = None  # a GGUF file of ``model``, loaded dequantised
 
     def placement(self) -> dict[str, Any] | None:
         """``device_map``/``max_memory``/``offload_folder`` for from_pretrained, or None."""
@@ -139,6 +142,7 @@ class LoadedModel:
     # What from_pretrained initialised at random (missing from the checkpoint, or there with
     # another shape): this head's outputs mean nothing until it is trained.
     random_tensors: tuple[str, ...] = ()
+    adapter_folder: Path | None = None  # the PEFT adapter put on the model
 
     @property
     def model_class(self) -> str:
@@ -184,7 +188,9 @@ def load_kwargs(
     """``from_pretrained`` keyword arguments, as the snippet prints them (dtype as a name);
     ``placement``: accelerate's dispatch (``LoadKey.placement``)."""
     kwargs: dict[str, Any] = {"dtype": dtype}
-    if checkpoint.format == "safetensors":
+    if checkpoint.format == "gguf":  # transformers dequantises it while loading
+        kwargs["gguf_file"] = checkpoint.files[0]
+    elif checkpoint.format == "safetensors":
         kwargs["use_safetensors"] = True
     else:
         kwargs["use_safetensors"] = False
@@ -200,6 +206,8 @@ class ModelSession:
     def __init__(self) -> None:
         self._loaded: LoadedModel | None = None
         self._lock = threading.Lock()
+        # (adapter ref, head) → what it runs on (its base, opened once): targets.RunTarget
+        self.targets: dict[tuple[Any, str], Any] = {}
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -209,13 +217,20 @@ class ModelSession:
         loaded = self._loaded
         return loaded if loaded is not None and loaded.key == key else None
 
-    def load(self, key: LoadKey, folder: Path, checkpoint: WeightFiles) -> LoadedModel:
-        """Free whatever is loaded, then load tokenizer and model from ``folder``."""
+    def load(
+        self,
+        key: LoadKey,
+        folder: Path,
+        checkpoint: WeightFiles,
+        adapter_folder: Path | None = None,
+    ) -> LoadedModel:
+        """Free whatever is loaded, then load tokenizer and model from ``folder`` (and the PEFT
+        adapter in ``adapter_folder`` on it)."""
         with self._lock:
             self.unload()
             started = time.perf_counter()
-            tokenizer = _load_tokenizer(folder, key.trust_remote_code)
-            model, random_tensors = _load_model(key, folder, checkpoint)
+            tokenizer = _load_tokenizer(folder, key.trust_remote_code, key.gguf_file)
+            model, random_tensors = _load_model(key, folder, checkpoint, adapter_folder)
             loaded = LoadedModel(
                 key=key,
                 model=model,
@@ -227,6 +242,7 @@ class ModelSession:
                 generation_config=_generation_dict(model),
                 device_map=_device_map_of(model) if key.device_map else None,
                 random_tensors=random_tensors,
+                adapter_folder=adapter_folder,
             )
             self._loaded = loaded
             return loaded
@@ -244,30 +260,36 @@ class ModelSession:
             torch.cuda.empty_cache()
 
 
-def _load_tokenizer(folder: Path, trust_remote_code: bool) -> Any:
+def _load_tokenizer(folder: Path, trust_remote_code: bool, gguf_file: str | None = None) -> Any:
+    """The folder's tokenizer, or the one a GGUF file carries in its metadata."""
     from hfbrowse.core.heads.meta_model import import_transformers
 
     transformers = import_transformers()
+    extra = {"gguf_file": gguf_file} if gguf_file is not None else {}
     try:
         return transformers.AutoTokenizer.from_pretrained(
-            str(folder), trust_remote_code=trust_remote_code
+            str(folder), trust_remote_code=trust_remote_code, **extra
         )
     except Exception as exc:
         raise RunError(f"cannot load a tokenizer from {folder.name}: {one_line(exc)}") from None
 
 
-def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[Any, tuple[str, ...]]:
-    """The model on its device, and the names of the tensors it initialised at random
-    (transformers' own loading info: missing keys and shape mismatches)."""
+def _load_model(
+    key: LoadKey, folder: Path, checkpoint: WeightFiles, adapter_folder: Path | None = None
+) -> tuple[Any, tuple[str, ...]]:
+    """The model on its device (with the PEFT adapter on it), and the names of the tensors it
+    initialised at random (transformers' own loading info: missing keys and shape
+    mismatches)."""
     import torch
 
     from hfbrowse.core.config.tree import read_config
     from hfbrowse.core.heads.meta_model import check_buildable, import_transformers
 
-    try:  # a config that no model could be built from (10^9 layers would never finish)
-        check_buildable(read_config(folder / "config.json"))
-    except HFBrowseError as exc:
-        raise RunError(str(exc)) from None
+    if key.gguf_file is None:  # a GGUF file's config was derived (and checked) from it
+        try:  # a config that no model could be built from (10^9 layers would never finish)
+            check_buildable(read_config(folder / "config.json"))
+        except HFBrowseError as exc:
+            raise RunError(str(exc)) from None
     placement = key.placement()
     if placement is not None:
         from hfbrowse.core.console.placement import require_accelerate
@@ -285,7 +307,10 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[An
     except MemoryError:
         raise RunError("out of memory loading the model (RAM)") from None
     except Exception as exc:
-        raise RunError(f"{key.head} could not load {folder.name}: {one_line(exc)}") from None
+        what = key.gguf_file or folder.name
+        raise RunError(f"{key.head} could not load {what}: {one_line(exc)}") from None
+    if adapter_folder is not None:
+        model = _with_adapter(model, adapter_folder)
     if placement is not None:  # accelerate placed (and hooked) every module: no .to()
         model.eval()
         return model, random_tensor_names(info)
@@ -297,6 +322,24 @@ def _load_model(key: LoadKey, folder: Path, checkpoint: WeightFiles) -> tuple[An
         raise RunError(f"out of memory moving the model to {key.device}") from None
     model.eval()
     return model, random_tensor_names(info)
+
+
+def _with_adapter(model: Any, adapter_folder: Path) -> Any:
+    """``PeftModel.from_pretrained(model, adapter_folder)``: the adapter put on the base."""
+    try:
+        from peft import PeftModel
+    except ImportError:
+        from hfbrowse.core.console.targets import peft_missing_line
+
+        raise RunError(peft_missing_line()) from None
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # peft calls transformers' deprecated names
+            warnings.simplefilter("ignore", FutureWarning)
+            return PeftModel.from_pretrained(model, str(adapter_folder))
+    except Exception as exc:
+        raise RunError(f"peft could not put the adapter on the base: {one_line(exc)}") from None
 
 
 def random_tensor_names(info: Any) -> tuple[str, ...]:

@@ -22,6 +22,8 @@ class SnippetModel:
     head: str
     device: str
     load_kwargs: dict[str, Any]  # session.load_kwargs(): dtype as a name or "auto"
+    adapter_id: str | None = None  # a PEFT adapter put on the model
+    adapter_revision: str | None = None
 
 
 def _kwargs(values: dict[str, Any]) -> str:
@@ -37,16 +39,30 @@ def _literal(key: str, value: Any) -> str:
 def header(m: SnippetModel) -> str:
     source = {"revision": m.revision} if m.revision else {}
     trust = {"trust_remote_code": True} if m.load_kwargs.get("trust_remote_code") else {}
-    tok_args = "".join(f", {kw}" for kw in [_kwargs(source | trust)] if kw)
+    gguf = {"gguf_file": m.load_kwargs["gguf_file"]} if "gguf_file" in m.load_kwargs else {}
+    tok_args = "".join(f", {kw}" for kw in [_kwargs(source | trust | gguf)] if kw)
     model_args = _kwargs(source | m.load_kwargs)
     # A dispatched model (device_map) is placed by accelerate: moving it would undo that.
     to_device = "" if "device_map" in m.load_kwargs else f".to({m.device!r})"
+    if m.adapter_id is None:
+        return (
+            "import torch\n"
+            f"from transformers import {m.head}, AutoTokenizer\n\n"
+            f"model_id = {m.model_id!r}\n"
+            f"tokenizer = AutoTokenizer.from_pretrained(model_id{tok_args})\n"
+            f"model = {m.head}.from_pretrained(model_id, {model_args}){to_device}\n"
+        )
+    adapter_id, revision = m.adapter_id, m.adapter_revision
+    adapter_args = f", revision={revision!r}" if revision else ""
     return (
         "import torch\n"
+        "from peft import PeftModel\n"
         f"from transformers import {m.head}, AutoTokenizer\n\n"
-        f"model_id = {m.model_id!r}\n"
+        f"model_id = {m.model_id!r}  # the adapter's base_model_name_or_path\n"
+        f"adapter_id = {adapter_id!r}\n"
         f"tokenizer = AutoTokenizer.from_pretrained(model_id{tok_args})\n"
-        f"model = {m.head}.from_pretrained(model_id, {model_args}){to_device}\n"
+        f"model = {m.head}.from_pretrained(model_id, {model_args})\n"
+        f"model = PeftModel.from_pretrained(model, adapter_id{adapter_args}){to_device}\n"
     )
 
 

@@ -109,6 +109,7 @@ class ConsolePane(Vertical, can_focus=False):
         self._run_started = 0.0
         self._ticker: Timer | None = None
         self._phase_held = False  # a remote run's phase line, not shown yet (REMOTE_PHASE_AFTER_S)
+        self.gguf_file: str | None = None  # runs go to this GGUF file of facts.ref (show_gguf)
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
@@ -174,11 +175,19 @@ class ConsolePane(Vertical, can_focus=False):
     def show(self, opened: OpenedModel) -> None:
         """Called by the screen at every stage of an opening and when the head changes."""
         self.table = opened.checkpoint.table if opened.checkpoint else None
-        if opened.facts is self.facts and opened.head == self.head:
+        head = opened.head if opened.facts else None
+        if head is None and opened.facts is not None and opened.facts.adapter is not None:
+            from hfbrowse.core.console.targets import console_head
+
+            head = console_head(opened.facts)  # base + adapter: the head it was trained for
+        if opened.facts is self.facts and head == self.head and self.gguf_file is None:
             return
         self.facts = opened.facts
-        self.head = opened.head if opened.facts else None
+        self.head = head
+        self.gguf_file = None
         self._title = console_title(opened) if self.head else None
+        if self._title is not None and opened.facts is not None and opened.facts.adapter:
+            self._title = f"console — {self.head} · base + adapter (peft)"
         self._sync_state()
         self._retitle()
         self.draw_settings()
@@ -187,6 +196,21 @@ class ConsolePane(Vertical, can_focus=False):
             self.probe_backend()
         run_text = self.options.run_text
         if run_text and not self._auto_ran and self.head is not None:
+            self._auto_ran = True
+            self.query_one(ConsoleInput).value = run_text
+            self.submit(run_text)
+
+    def show_gguf(self, facts: ModelFacts, table: TensorTable | None, filename: str) -> None:
+        """Runs go to one GGUF file (``facts``: the config transformers derives from it, or no
+        head and why), loaded dequantised; opening a model brings the console back to it."""
+        self.facts, self.table, self.gguf_file = facts, table, filename
+        self.head = facts.heads.shown(None)
+        self._title = f"console — {self.head or 'no head'} · GGUF {filename} (dequantised)"
+        self._sync_state()
+        self._retitle()
+        self.draw_settings()
+        run_text = self.options.run_text
+        if run_text and not self._auto_ran:  # --gguf FILE --run TEXT
             self._auto_ran = True
             self.query_one(ConsoleInput).value = run_text
             self.submit(run_text)
@@ -312,7 +336,10 @@ class ConsolePane(Vertical, can_focus=False):
             return
         try:
             remote = self.state.backends.settings.remote
-            head = runnable_head(facts, self.head, trust, remote)
+            if (facts.adapter is not None or self.gguf_file is not None) and not remote:
+                head = self.head or ""  # the runner resolves what loads (base, GGUF) and says
+            else:
+                head = runnable_head(facts, self.head, trust, remote)
         except HFBrowseError as exc:
             self.write(Text(printable(str(exc)), style="bold red"))
             return
@@ -331,6 +358,7 @@ class ConsolePane(Vertical, can_focus=False):
             trust_remote_code=trust,
             confirmed=frozenset(self.confirmed.get(facts.ref.id, set())) | confirmed,
             chat=chat_messages(self.state, text) if head == self.head else None,
+            gguf_file=self.gguf_file,
         )
         self._run_chat = request.chat is not None
         self._launch(request, facts)

@@ -20,12 +20,14 @@ from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from hfbrowse.core.checkpoint.gguf_file import GGUFInfo
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.tokenizer.chat_template import (
     ChatTemplate,
     Rendering,
     chat_templates,
+    gguf_template,
     render_samples,
     special_token_values,
 )
@@ -63,17 +65,24 @@ class ChatTemplateScreen(RepoViewScreen):
     STATUS_ID = "chat-status"
 
     def __init__(
-        self, ref: ModelRef, gateway: HubGateway, siblings: tuple[str, ...] | None = None
+        self,
+        ref: ModelRef,
+        gateway: HubGateway,
+        siblings: tuple[str, ...] | None = None,
+        *,
+        gguf: GGUFInfo | None = None,
     ) -> None:
         super().__init__(ref, gateway)
         self.repo_files = siblings
+        self.gguf = gguf  # a GGUF file: its template is tokenizer.chat_template
         self.rendered: list[RenderedTemplate] = []
         self.specials: list[str] = []
         self.index = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chat-body") as body:
-            body.border_title = f"chat template — {self.ref.display}"
+            name = self.gguf.file if self.gguf is not None else self.ref.display
+            body.border_title = f"chat template — {name}"
             body.border_subtitle = "n: next template · escape closes"
             yield Static(
                 Text(f"reading the chat template of {self.ref.display} …"), id="chat-status"
@@ -86,17 +95,27 @@ class ChatTemplateScreen(RepoViewScreen):
         super().on_mount()
 
     def fetch(self) -> tuple[list[RenderedTemplate], list[str]]:
-        files = tokenizer_files(self.ref, self.gateway, self.repo_files)
-        specials = special_token_values(files)
-        rendered = [
-            RenderedTemplate(t, *render_samples(t, specials)) for t in chat_templates(files)
-        ]
+        if self.gguf is not None:
+            from hfbrowse.core.tokenizer.gguf_tokenizer import tokenizer_metadata
+
+            template, specials = gguf_template(tokenizer_metadata(self.gguf))
+            templates: tuple[ChatTemplate, ...] = (template,) if template else ()
+        else:
+            files = tokenizer_files(self.ref, self.gateway, self.repo_files)
+            specials = special_token_values(files)
+            templates = chat_templates(files)
+        rendered = [RenderedTemplate(t, *render_samples(t, specials)) for t in templates]
         return rendered, sorted(set(specials.values()), key=len, reverse=True)
 
     def draw(self, loaded: tuple[list[RenderedTemplate], list[str]]) -> None:
         self.rendered, self.specials = loaded
         if not self.rendered:
-            self.status("no chat template: no chat_template.jinja, none in tokenizer_config.json")
+            where = (
+                "no tokenizer.chat_template in the file's metadata"
+                if self.gguf is not None
+                else "no chat_template.jinja, none in tokenizer_config.json"
+            )
+            self.status(f"no chat template: {where}")
             return
         self._show()
 

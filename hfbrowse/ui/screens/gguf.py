@@ -61,16 +61,19 @@ class GGUFScreen(RepoViewScreen):
     class _Derived(Message):
         derived: DerivedModel | HFBrowseError
 
-    def __init__(self, target: GGUFTarget, gateway: HubGateway) -> None:
+    def __init__(self, target: GGUFTarget, gateway: HubGateway, run_at_start: bool = False) -> None:
         super().__init__(target.ref, gateway)
         self.target = target
+        self.run_at_start = run_at_start  # --run TEXT: go to the console once derived
         self.info: GGUFInfo | None = None
         self.derived: DerivedModel | HFBrowseError | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gguf-body") as body:
             body.border_title = f"GGUF — {self.target.display}"
-            body.border_subtitle = "tab: metadata ↔ tensors · s: source · escape closes"
+            body.border_subtitle = (
+                ": run · s: source · T: tokenizer · C: chat template · esc closes"
+            )
             where = "ranged reads of the header" if not self.ref.is_local else "the header"
             yield Static(Text(f"reading {self.target.filename} ({where}) …"), id="gguf-status")
             yield Static(id="gguf-derived")
@@ -130,6 +133,43 @@ class GGUFScreen(RepoViewScreen):
             body.update(Group(title, source_body(src)))
         else:
             body.update(Text("no source: transformers derives no head from this file", style="dim"))
+        if self.run_at_start:
+            self.run_at_start = False
+            self.action_run_in_console()
+
+    def action_run_in_console(self) -> None:
+        """Close the view; the console runs this file (the config transformers derives from
+        it, dequantised), after the memory check on the dequantised size."""
+        from hfbrowse.core.gguf_model import gguf_facts
+
+        if self._info_or_say() is None or self.info is None:
+            return
+        if self.derived is None:
+            self.notify("transformers is still reading the file: try again in a moment.")
+            return
+        facts = gguf_facts(self.target, self.info, self.derived, self.gateway.offline)
+        below = self.app.screen_stack[-2]  # the main screen, which holds the console
+        table, filename = self.info.table, self.target.filename
+        self.dismiss()
+        below.call_later(below.run_gguf_in_console, facts, table, filename)
+
+    def action_tokenizer(self) -> None:
+        """The tokenizer view, for the tokenizer this file's metadata describes."""
+        from hfbrowse.ui.screens.tokenizer import TokenizerScreen
+
+        if self._info_or_say() is not None:
+            self.app.push_screen(TokenizerScreen(self.ref, self.gateway, gguf=self.info))
+
+    def action_chat_template(self) -> None:
+        from hfbrowse.ui.screens.chat_template import ChatTemplateScreen
+
+        if self._info_or_say() is not None:
+            self.app.push_screen(ChatTemplateScreen(self.ref, self.gateway, gguf=self.info))
+
+    def _info_or_say(self) -> GGUFInfo | None:
+        if self.info is None:
+            self.notify("The GGUF header is still being read (or could not be).", timeout=3)
+        return self.info
 
     def action_toggle_source(self) -> None:
         """The right side: the tensor table ↔ the derived head's ``__init__``/``forward``."""

@@ -45,6 +45,8 @@ from hfbrowse.ui.panes.source import SourcePane
 from hfbrowse.ui.panes.tensors import TensorPane
 
 if TYPE_CHECKING:
+    from hfbrowse.core.checkpoint.tensors import TensorTable
+    from hfbrowse.core.model import ModelFacts
     from hfbrowse.ui.panes.console import ConsolePane
     from hfbrowse.ui.panes.models import ModelsPane
 
@@ -429,6 +431,14 @@ class MainScreen(Screen):
             self.minimize()
         # At once: keys typed right after `:` are already queued behind a focus() callback.
         self.set_focus(self.query_one("#console-input", Input))
+
+    async def run_gguf_in_console(
+        self, facts: ModelFacts, table: TensorTable | None, filename: str
+    ) -> None:
+        """The GGUF view's ``:``: the console runs that file (dequantised) until a model is
+        opened; its input gets the focus."""
+        self._console_pane().show_gguf(facts, table, filename)
+        await self.action_focus_console()
 
     async def action_console_backend(self) -> None:
         """The palette's "run on another backend": the console input, with ``/backend `` typed

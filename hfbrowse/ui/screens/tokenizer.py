@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
+from hfbrowse.core.checkpoint.gguf_file import GGUFInfo
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.tokenizer.files import tokenizer_files
@@ -54,17 +55,25 @@ class TokenizerScreen(RepoViewScreen):
     STATUS_ID = "tok-status"
 
     def __init__(
-        self, ref: ModelRef, gateway: HubGateway, siblings: tuple[str, ...] | None = None
+        self,
+        ref: ModelRef,
+        gateway: HubGateway,
+        siblings: tuple[str, ...] | None = None,
+        *,
+        gguf: GGUFInfo | None = None,
     ) -> None:
         super().__init__(ref, gateway)
         self.repo_files = siblings
+        self.gguf = gguf  # a GGUF file: its tokenizer comes from its metadata
+        self.note: str | None = None  # why a GGUF tokenizer could not be built
         self.tokenizer: Any = None
         self.info: TokenizerInfo | None = None
         self.tokenization: Tokenization | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="tok-body") as body:
-            body.border_title = f"tokenizer — {self.ref.display}"
+            name = self.gguf.file if self.gguf is not None else self.ref.display
+            body.border_title = f"tokenizer — {name}"
             body.border_subtitle = "type to tokenise · escape closes"
             yield Static(Text(f"reading the tokenizer of {self.ref.display} …"), id="tok-status")
             yield Input(SAMPLE_TEXT, placeholder="text to tokenise", id="tok-input")
@@ -77,6 +86,12 @@ class TokenizerScreen(RepoViewScreen):
         super().on_mount()
 
     def fetch(self) -> tuple[Any, TokenizerInfo]:
+        if self.gguf is not None:
+            from hfbrowse.core.tokenizer.gguf_tokenizer import gguf_tokenizer
+
+            found = gguf_tokenizer(self.gguf)
+            self.note = found.error
+            return found.tokenizer, found.info
         files = tokenizer_files(self.ref, self.gateway, self.repo_files)
         tokenizer = load_tokenizer(files)
         return tokenizer, tokenizer_info(files, tokenizer)
@@ -84,6 +99,10 @@ class TokenizerScreen(RepoViewScreen):
     def draw(self, loaded: tuple[Any, TokenizerInfo]) -> None:
         self.tokenizer, self.info = loaded
         self.query_one("#tok-info", Static).update(info_text(self.info))
+        if self.tokenizer is None:  # a GGUF tokenizer transformers cannot build
+            self.query_one("#tok-input").display = False
+            self.status(f"{self.note} · vocab {self.info.vocab_size:,} (from the metadata)")
+            return
         self._retokenise(self.query_one("#tok-input", Input).value)
 
     def failed(self) -> None:
