@@ -97,3 +97,26 @@ async def test_gguf_run_option_runs_once_at_start(run_gguf_folder):
         pane = app.screen.query_one(ConsolePane)
         await wait_until(pilot, lambda: pane.last_result is not None and not pane.busy, timeout=120)
         assert pane.last_result.gguf_file == RUN_GGUF and pane.last_result.input == PROMPT
+
+
+async def test_chat_mode_on_a_gguf_uses_the_template_in_its_metadata(run_gguf_folder):
+    """A GGUF repo has no tokenizer_config.json: /chat knows the template from the file's
+    metadata (tokenizer.chat_template) and the turn is rendered with it."""
+    target = GGUFTarget(ModelRef("local", str(run_gguf_folder)), RUN_GGUF)
+    app = new_app(gateway=HubGateway(offline=True), gguf=target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, GGUFScreen))
+        await wait_until(pilot, lambda: app.screen.derived is not None, timeout=60)
+        await pilot.press("colon")
+        await wait_until(pilot, lambda: not isinstance(app.screen, GGUFScreen))
+        pane = app.screen.query_one(ConsolePane)
+        assert pane.state.has_template is True
+        await submit(pilot, "/chat")
+        assert pane.state.chat.on
+        await submit(pilot, "/set max_new_tokens=4")
+        await submit(pilot, "hello there")
+        await wait_until(pilot, lambda: pane.last_result is not None and not pane.busy, timeout=120)
+        await settle(pilot)
+        prompt = pane.state.chat.last_prompt or ""
+        assert "<|im_start|>user\nhello there" in prompt
+        assert prompt.rstrip().endswith("<|im_start|>assistant")

@@ -110,6 +110,7 @@ class ConsolePane(Vertical, can_focus=False):
         self._ticker: Timer | None = None
         self._phase_held = False  # a remote run's phase line, not shown yet (REMOTE_PHASE_AFTER_S)
         self.gguf_file: str | None = None  # runs go to this GGUF file of facts.ref (show_gguf)
+        self._gguf_template: bool | None = None  # that file's metadata has a chat template
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="console-log")
@@ -147,6 +148,9 @@ class ConsolePane(Vertical, can_focus=False):
         from hfbrowse.core.console.chat import has_chat_template
 
         self._state.head = self.head
+        if self.gguf_file is not None:  # the template travels in the GGUF's metadata
+            self._state.has_template = self._gguf_template
+            return
         folder = model_folder(self.facts.ref) if self.facts is not None else None
         self._state.has_template = has_chat_template(folder)
 
@@ -200,10 +204,19 @@ class ConsolePane(Vertical, can_focus=False):
             self.query_one(ConsoleInput).value = run_text
             self.submit(run_text)
 
-    def show_gguf(self, facts: ModelFacts, table: TensorTable | None, filename: str) -> None:
+    def show_gguf(
+        self,
+        facts: ModelFacts,
+        table: TensorTable | None,
+        filename: str,
+        has_template: bool | None = None,
+    ) -> None:
         """Runs go to one GGUF file (``facts``: the config transformers derives from it, or no
-        head and why), loaded dequantised; opening a model brings the console back to it."""
+        head and why), loaded dequantised; opening a model brings the console back to it.
+        ``has_template``: whether the file's metadata carries ``tokenizer.chat_template`` (what
+        ``/chat`` checks, since a GGUF repo has no tokenizer_config.json)."""
         self.facts, self.table, self.gguf_file = facts, table, filename
+        self._gguf_template = has_template
         self.head = facts.heads.shown(None)
         self._title = f"console — {self.head or 'no head'} · GGUF {filename} (dequantised)"
         self._sync_state()

@@ -150,8 +150,9 @@ class GGUFScreen(RepoViewScreen):
         facts = gguf_facts(self.target, self.info, self.derived, self.gateway.offline)
         below = self.app.screen_stack[-2]  # the main screen, which holds the console
         table, filename = self.info.table, self.target.filename
+        template = isinstance(self.info.get("tokenizer.chat_template"), str)
         self.dismiss()
-        below.call_later(below.run_gguf_in_console, facts, table, filename)
+        below.call_later(below.run_gguf_in_console, facts, table, filename, template)
 
     def action_tokenizer(self) -> None:
         """The tokenizer view, for the tokenizer this file's metadata describes."""

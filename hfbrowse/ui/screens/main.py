@@ -433,11 +433,15 @@ class MainScreen(Screen):
         self.set_focus(self.query_one("#console-input", Input))
 
     async def run_gguf_in_console(
-        self, facts: ModelFacts, table: TensorTable | None, filename: str
+        self,
+        facts: ModelFacts,
+        table: TensorTable | None,
+        filename: str,
+        has_template: bool | None = None,
     ) -> None:
         """The GGUF view's ``:``: the console runs that file (dequantised) until a model is
         opened; its input gets the focus."""
-        self._console_pane().show_gguf(facts, table, filename)
+        self._console_pane().show_gguf(facts, table, filename, has_template)
         await self.action_focus_console()
 
     async def action_console_backend(self) -> None:
