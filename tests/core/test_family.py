@@ -75,6 +75,7 @@ def test_base_counts_and_lists_its_children(gw, fam_hub):
     assert [m.id for m in groups["adapter"].models] == [ADAPTER]
     assert [m.id for m in groups["quantized"].models] == list(QUANTIZED[:2])
     assert groups["quantized"].more and not groups["adapter"].more
+    assert not groups["finetune"].more  # exactly the limit: the one asked past it was not there
     assert [m.id for m in groups["merge"].models] == [MERGE]
     requests = fam_hub.requests
     assert len(requests) == 4  # one per relation

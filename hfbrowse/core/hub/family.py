@@ -75,11 +75,7 @@ class Children:
     limit: int = CHILDREN_LIMIT
     error: str | None = None
     skipped: int = 0  # ids from the server left out (not a repo id)
-
-    @property
-    def more(self) -> bool:
-        """The listing was cut at ``limit`` (there may be more)."""
-        return len(self.models) >= self.limit
+    more: bool = False  # the server had more than ``limit`` (one more was asked for, to know)
 
 
 @dataclass(frozen=True)
@@ -325,26 +321,28 @@ def list_children(
         return Children(relation, limit=limit, error="offline: derived models need the Hub")
     models: list[Relative] = []
     skipped = 0
+    more = False
     try:
         with network_budget(PROBE_TIMEOUT_S, CHILDREN_PAGE_TOTAL_S):
             infos = gateway.api().list_models(
                 filter=children_filter(relation, ref.id),
                 sort="downloads",
-                limit=limit,
+                limit=limit + 1,  # the one past the limit says whether there are more
                 expand=list(CHILD_EXPAND),
             )
             for info in infos:
+                if len(models) + skipped >= limit:
+                    more = True
+                    break
                 child = _child(info)
                 if child is None:
                     skipped += 1
                 else:
                     models.append(child)
-                if len(models) + skipped >= limit:
-                    break
     except Exception as exc:
         err = gateway.fail(exc, ref, f"{relation} list")
         return Children(relation, limit=limit, error=str(err))
-    return Children(relation, tuple(models), limit, skipped=skipped)
+    return Children(relation, tuple(models), limit, skipped=skipped, more=more)
 
 
 def _child(info: Any) -> Relative | None:
