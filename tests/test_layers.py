@@ -240,3 +240,30 @@ def test_importing_loads_nothing_heavy(module):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "", f"importing {module} imported {out.stdout.strip()}"
+
+
+def test_opening_a_folder_does_not_import_what_it_does_not_use(fixtures):
+    """Start-up time: deciding the arguments name no GGUF file, opening a plain model folder and
+    building the parser leave the GGUF reader, the adapter reader and the Hub search unimported
+    (each costs milliseconds of every start; they load when a GGUF, an adapter or a search is
+    asked for)."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from hfbrowse.cli.args import build_parser
+        from hfbrowse.cli.entry import _gguf_target
+        from hfbrowse.core.hub.gateway import HubGateway
+        from hfbrowse.core.model import load_facts
+        from hfbrowse.core.model_ref import ModelRef
+        args = build_parser().parse_args([{str(fixtures["tiny-gpt2"])!r}])
+        assert _gguf_target(args) is None
+        load_facts(ModelRef("local", args.model), HubGateway(offline=True))
+        lazy = ("hfbrowse.core.gguf_model", "hfbrowse.core.checkpoint.gguf_file",
+                "hfbrowse.core.adapters", "hfbrowse.core.hub.search")
+        print(",".join(m for m in lazy if m in sys.modules))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == ""

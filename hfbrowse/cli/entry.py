@@ -80,8 +80,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 def _gguf_target(args: argparse.Namespace):
     """The GGUF file the arguments name (``FILE.gguf``, or MODEL with ``--gguf FILE``)."""
-    if not args.model:
-        return None
+    from hfbrowse.core.paths import GGUF_SUFFIX
+
+    if not args.model or not (args.gguf or args.model.endswith(GGUF_SUFFIX)):
+        return None  # decided without importing the GGUF reader (start-up time)
     from hfbrowse.core.gguf_model import gguf_target
 
     return gguf_target(args.model, args.gguf, args.revision)

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from hfbrowse.core.hub.search import LIBRARIES, SORTS, search_tasks
+from hfbrowse.core.hub.search_terms import LIBRARIES, SORTS, search_tasks
 
 DEFAULT_LIMIT = 20
 

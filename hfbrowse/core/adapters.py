@@ -24,10 +24,9 @@ from typing import Any
 from hfbrowse.core.checkpoint.tensors import TensorTable
 from hfbrowse.core.config.tree import parse_config_text
 from hfbrowse.core.errors import MalformedConfig
+from hfbrowse.core.paths import ADAPTER_CONFIG
 from hfbrowse.core.safe_paths import read_in_folder
 
-ADAPTER_CONFIG = "adapter_config.json"
-ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PEFT_PREFIX = "base_model.model."
 MAX_CONFIG_BYTES = 1_000_000
 # The parameter names adapter methods add inside a wrapped module (lora_A, ia3_l, hada_w1_a …).

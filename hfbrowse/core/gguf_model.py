@@ -19,13 +19,12 @@ from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.hub.remote_headers import fetch_gguf_header
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.paths import GGUF_SUFFIX
 from hfbrowse.core.safe_paths import check_repo_name
 from hfbrowse.core.source.classes import ClassSource, class_source
 
 if TYPE_CHECKING:
     from hfbrowse.core.model import ModelFacts
-
-GGUF_SUFFIX = ".gguf"
 
 
 @dataclass(frozen=True)

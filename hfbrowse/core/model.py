@@ -13,9 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from hfbrowse.core.adapters import ADAPTER_CONFIG, AdapterConfig, read_adapter_config
 from hfbrowse.core.checkpoint.quantization import QuantizedCounts, quantized_counts
 from hfbrowse.core.checkpoint.tensors import (
     SOURCE_HEADERS,
@@ -35,7 +34,11 @@ from hfbrowse.core.errors import (
 from hfbrowse.core.heads.resolve import HeadReport, resolve_heads
 from hfbrowse.core.hub.gateway import HubFacts, HubGateway
 from hfbrowse.core.model_ref import ModelRef
+from hfbrowse.core.paths import ADAPTER_CONFIG
 from hfbrowse.core.source.classes import ClassSource, class_source
+
+if TYPE_CHECKING:  # the adapter reader is imported when a folder has adapter_config.json
+    from hfbrowse.core.adapters import AdapterConfig
 
 ADAPTER_NO_HEAD = "a PEFT adapter: its base model has the heads (b opens it)"
 
@@ -67,6 +70,8 @@ def load_facts(ref: ModelRef, gateway: HubGateway) -> ModelFacts:
         adapter_path = folder / ADAPTER_CONFIG
         adapter = None
         if adapter_path.exists() or adapter_path.is_symlink():  # read through the folder checks
+            from hfbrowse.core.adapters import read_adapter_config
+
             adapter = read_adapter_config(adapter_path)
         if not config_path.exists() and not config_path.is_symlink():
             if adapter is not None:
@@ -110,6 +115,8 @@ def _adapter_facts(
 def _hub_adapter(ref: ModelRef, gateway: HubGateway, required: bool) -> AdapterConfig | None:
     """adapter_config.json of a Hub repo: read when the listing names it (``required``), or
     tried in the cache when offline (no request: a model without one costs nothing)."""
+    from hfbrowse.core.adapters import read_adapter_config
+
     try:
         return read_adapter_config(gateway.fetch_file(ref, ADAPTER_CONFIG))
     except (ModelNotFound, OfflineError):

@@ -1,9 +1,15 @@
-"""Folders hfbrowse writes to: only under the Hugging Face home (``HF_HOME``), nowhere else."""
+"""Folders hfbrowse writes to: only under the Hugging Face home (``HF_HOME``), nowhere else;
+and the file names that say what a model folder or a path is (kept here, with no imports, so
+that the start-up decides "not a GGUF file, not an adapter" without importing those readers)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+GGUF_SUFFIX = ".gguf"
+ADAPTER_CONFIG = "adapter_config.json"  # a PEFT adapter's config
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
 
 
 def hf_home() -> Path:

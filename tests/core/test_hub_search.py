@@ -19,14 +19,8 @@ from hfbrowse.core.hub.card import load_card, parse_card
 from hfbrowse.core.hub.files import list_files
 from hfbrowse.core.hub.gateway import HubGateway
 from hfbrowse.core.hub.local_cache import cached_files, cached_models, filter_local, local_models
-from hfbrowse.core.hub.search import (
-    SORTS,
-    SearchQuery,
-    SearchStream,
-    check_reachable,
-    search_models,
-    search_tasks,
-)
+from hfbrowse.core.hub.search import SearchQuery, SearchStream, check_reachable, search_models
+from hfbrowse.core.hub.search_terms import SORTS, search_tasks
 from hfbrowse.core.model_ref import ModelRef
 from tests.support.search_hub import (
     PAGE_SIZE,

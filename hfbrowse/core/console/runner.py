@@ -356,7 +356,7 @@ def _adapter_folder(
     target: RunTarget, gateway: HubGateway, progress: ProgressFn, hooks: RunHooks
 ) -> Path:
     """The adapter's config and weights on disk (its folder, or fetched into the HF cache)."""
-    from hfbrowse.core.adapters import ADAPTER_CONFIG, ADAPTER_WEIGHTS
+    from hfbrowse.core.paths import ADAPTER_CONFIG, ADAPTER_WEIGHTS
 
     assert target.adapter is not None
     ref = target.adapter.ref

@@ -30,18 +30,10 @@ from hfbrowse.core.hub.search_filters import (
     range_text,
     split_tokens,
 )
+from hfbrowse.core.hub.search_terms import SORTS
 from hfbrowse.core.model_ref import ModelRef
 
-# User-facing sort names (the /models page's) → list_models' ``sort`` values (always descending).
-SORTS: dict[str, str] = {
-    "downloads": "downloads",
-    "likes": "likes",
-    "trending": "trending_score",
-    "updated": "last_modified",
-}
 SEARCH_PAGE_TOTAL_S = 30.0  # every read of one batch of results
-# Library filters offered in the UI ("any" = no library filter).
-LIBRARIES: tuple[str, ...] = ("transformers", "sentence-transformers", "any")
 # What each listed model carries: only the fields the list shows (a full record is much larger).
 EXPAND: tuple[str, ...] = (
     "pipeline_tag",
@@ -59,13 +51,6 @@ EXPAND: tuple[str, ...] = (
     "inferenceProviderMapping",
     "usedStorage",  # checks the parameter figure (search_filters.parameters_doubt)
 )
-
-
-def search_tasks() -> tuple[str, ...]:
-    """ "any" plus the pipeline tags one of the seven heads serves (the head registry)."""
-    from hfbrowse.core.heads.registry import PIPELINE_TO_HEAD
-
-    return ("any", *PIPELINE_TO_HEAD)
 
 
 @dataclass(frozen=True)

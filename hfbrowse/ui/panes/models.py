@@ -32,16 +32,9 @@ from hfbrowse.core.hub.local_cache import (
     filter_local_query,
     local_models,
 )
-from hfbrowse.core.hub.search import (
-    LIBRARIES,
-    SORTS,
-    ModelHit,
-    SearchQuery,
-    SearchStream,
-    check_reachable,
-    search_tasks,
-)
+from hfbrowse.core.hub.search import ModelHit, SearchQuery, SearchStream, check_reachable
 from hfbrowse.core.hub.search_filters import GATED_CHOICES, SearchFilterError, parse_range
+from hfbrowse.core.hub.search_terms import LIBRARIES, SORTS, search_tasks
 from hfbrowse.core.model_ref import ModelRef
 from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys

@@ -16,8 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from hfbrowse.core.formatting import human_bytes
-from hfbrowse.core.gguf_model import GGUF_SUFFIX, GGUFTarget
+from hfbrowse.core.gguf_model import GGUFTarget
 from hfbrowse.core.hub.files import RepoFiles, list_files
+from hfbrowse.core.paths import GGUF_SUFFIX
 from hfbrowse.core.untrusted import printable
 from hfbrowse.ui import keys
 from hfbrowse.ui.screens.gguf import GGUFScreen
