@@ -4,7 +4,9 @@ them with), shaped like llama.cpp's Llama conversions: general.*, llama.*, token
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 GGUF_REPO = "hfbrowse-test/tiny-gguf"
 VOCAB = 300
@@ -26,35 +28,73 @@ def write_llama_gguf(path: Path, *, quantised: bool = True, tokenizer_model: str
     """A 2-layer Llama in GGUF; with ``quantised`` the big matrices are Q8_0 / Q4_0;
     ``tokenizer_model`` is ``tokenizer.ggml.model`` (one transformers cannot build, e.g.
     ``rwkv``, for the tokenizer view's one line)."""
+    from gguf import GGMLQuantizationType
+
+    def tokenizer(w) -> None:
+        w.add_tokenizer_model(tokenizer_model)
+        w.add_token_list(tokens())
+        w.add_token_scores([-float(i) for i in range(VOCAB)])
+        w.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
+        w.add_bos_token_id(1)
+        w.add_eos_token_id(2)
+        w.add_unk_token_id(0)
+        w.add_chat_template(CHAT_TEMPLATE)
+
+    f16 = GGMLQuantizationType.F16
+    return _write_llama(
+        path,
+        name="tiny-llama-gguf",
+        file_type=7 if quantised else 1,
+        context=256,
+        shape=(HIDDEN, FFN, LAYERS, HEADS, VOCAB),
+        tokenizer=tokenizer,
+        seed=0,
+        scale=1.0,
+        big8=GGMLQuantizationType.Q8_0 if quantised else f16,
+        big4=GGMLQuantizationType.Q4_0 if quantised else f16,
+    )
+
+
+def _write_llama(
+    path: Path,
+    *,
+    name: str,
+    file_type: int,
+    context: int,
+    shape: tuple[int, int, int, int, int],
+    tokenizer: Callable[[Any], None],
+    seed: int,
+    scale: float,
+    big8: Any,
+    big4: Any,
+) -> Path:
+    """One Llama GGUF as llama.cpp lays it out: the llama.* hyperparameters, the tokenizer
+    (``tokenizer(writer)``), then random tensors — norms F32, the output F16, the embedding and
+    ``ffn_down`` in ``big8``, attention and the other FFN matrices in ``big4``. ``shape``:
+    hidden, ffn, layers, heads, vocabulary."""
     import numpy as np
     from gguf import GGMLQuantizationType, GGUFWriter
     from gguf.quants import quantize
 
-    rng = np.random.default_rng(0)
+    hidden, ffn, layers, heads, n_vocab = shape
+    rng = np.random.default_rng(seed)
     w = GGUFWriter(str(path), "llama")
-    w.add_name("tiny-llama-gguf")
-    w.add_file_type(7 if quantised else 1)
-    w.add_context_length(256)
-    w.add_embedding_length(HIDDEN)
-    w.add_block_count(LAYERS)
-    w.add_feed_forward_length(FFN)
-    w.add_head_count(HEADS)
-    w.add_head_count_kv(HEADS)
+    w.add_name(name)
+    w.add_file_type(file_type)
+    w.add_context_length(context)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(heads)
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
-    w.add_rope_dimension_count(HIDDEN // HEADS)
-    w.add_vocab_size(VOCAB)
-    w.add_tokenizer_model(tokenizer_model)
-    w.add_token_list(tokens())
-    w.add_token_scores([-float(i) for i in range(VOCAB)])
-    w.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
-    w.add_bos_token_id(1)
-    w.add_eos_token_id(2)
-    w.add_unk_token_id(0)
-    w.add_chat_template(CHAT_TEMPLATE)
+    w.add_rope_dimension_count(hidden // heads)
+    w.add_vocab_size(n_vocab)
+    tokenizer(w)
 
     def add(name: str, shape: tuple[int, ...], qtype=None) -> None:
-        data = rng.standard_normal(shape).astype(np.float32)
+        data = (rng.standard_normal(shape) * scale).astype(np.float32)
         if qtype is None:
             w.add_tensor(name, data)
         elif qtype == GGMLQuantizationType.F16:
@@ -62,20 +102,18 @@ def write_llama_gguf(path: Path, *, quantised: bool = True, tokenizer_model: str
         else:
             w.add_tensor(name, quantize(data, qtype), raw_dtype=qtype)
 
-    big8 = GGMLQuantizationType.Q8_0 if quantised else GGMLQuantizationType.F16
-    big4 = GGMLQuantizationType.Q4_0 if quantised else GGMLQuantizationType.F16
-    add("token_embd.weight", (VOCAB, HIDDEN), big8)
-    for i in range(LAYERS):
+    add("token_embd.weight", (n_vocab, hidden), big8)
+    for i in range(layers):
         p = f"blk.{i}."
-        add(p + "attn_norm.weight", (HIDDEN,))
+        add(p + "attn_norm.weight", (hidden,))
         for n in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            add(p + n + ".weight", (HIDDEN, HIDDEN), big4)
-        add(p + "ffn_norm.weight", (HIDDEN,))
-        add(p + "ffn_gate.weight", (FFN, HIDDEN), big4)
-        add(p + "ffn_up.weight", (FFN, HIDDEN), big4)
-        add(p + "ffn_down.weight", (HIDDEN, FFN), big8)
-    add("output_norm.weight", (HIDDEN,))
-    add("output.weight", (VOCAB, HIDDEN), GGMLQuantizationType.F16)
+            add(p + n + ".weight", (hidden, hidden), big4)
+        add(p + "ffn_norm.weight", (hidden,))
+        add(p + "ffn_gate.weight", (ffn, hidden), big4)
+        add(p + "ffn_up.weight", (ffn, hidden), big4)
+        add(p + "ffn_down.weight", (hidden, ffn), big8)
+    add("output_norm.weight", (hidden,))
+    add("output.weight", (n_vocab, hidden), GGMLQuantizationType.F16)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -179,9 +217,7 @@ def write_runnable_llama_gguf(path: Path) -> Path:
     BPE tokenizer in its metadata (the demo's GPT-2 vocabulary and merges, as llama.cpp writes a
     ``gpt2``-model tokenizer: ``tokenizer.ggml.tokens``/``merges``/``token_type``), a chat
     template, and tensors in F32 (norms), F16 (the output) and Q8_0 (the rest)."""
-    import numpy as np
-    from gguf import GGMLQuantizationType, GGUFWriter
-    from gguf.quants import quantize
+    from gguf import GGMLQuantizationType
 
     from hfbrowse.demo import tokenizers_offline as toks
 
@@ -189,54 +225,27 @@ def write_runnable_llama_gguf(path: Path) -> Path:
     ordered = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
     n_vocab = len(ordered)
     eot = ordered.index(toks.GPT2_SPECIALS[0])
-    hidden, ffn, layers, heads = 64, 128, 2, 4
-    rng = np.random.default_rng(1)
-    w = GGUFWriter(str(path), "llama")
-    w.add_name("tiny-llama-run")
-    w.add_file_type(7)
-    w.add_context_length(128)
-    w.add_embedding_length(hidden)
-    w.add_block_count(layers)
-    w.add_feed_forward_length(ffn)
-    w.add_head_count(heads)
-    w.add_head_count_kv(heads)
-    w.add_rope_freq_base(10000.0)
-    w.add_layer_norm_rms_eps(1e-5)
-    w.add_rope_dimension_count(hidden // heads)
-    w.add_vocab_size(n_vocab)
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("gpt-2")
-    w.add_token_list(ordered)
-    w.add_token_merges([f"{a} {b}" for a, b in merges])
-    w.add_token_types([3 if i == eot else 1 for i in range(n_vocab)])
-    w.add_bos_token_id(eot)
-    w.add_eos_token_id(eot)
-    w.add_chat_template(CHATML)
 
-    def add(name: str, shape: tuple[int, ...], qtype=None) -> None:
-        data = (rng.standard_normal(shape) * 0.2).astype(np.float32)
-        if qtype is None:
-            w.add_tensor(name, data)
-        elif qtype == GGMLQuantizationType.F16:
-            w.add_tensor(name, data.astype(np.float16))
-        else:
-            w.add_tensor(name, quantize(data, qtype), raw_dtype=qtype)
+    def tokenizer(w) -> None:
+        w.add_tokenizer_model("gpt2")
+        w.add_tokenizer_pre("gpt-2")
+        w.add_token_list(ordered)
+        w.add_token_merges([f"{a} {b}" for a, b in merges])
+        w.add_token_types([3 if i == eot else 1 for i in range(n_vocab)])
+        w.add_bos_token_id(eot)
+        w.add_eos_token_id(eot)
+        w.add_chat_template(CHATML)
 
     q8 = GGMLQuantizationType.Q8_0
-    add("token_embd.weight", (n_vocab, hidden), q8)
-    for i in range(layers):
-        p = f"blk.{i}."
-        add(p + "attn_norm.weight", (hidden,))
-        for n in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            add(p + n + ".weight", (hidden, hidden), q8)
-        add(p + "ffn_norm.weight", (hidden,))
-        add(p + "ffn_gate.weight", (ffn, hidden), q8)
-        add(p + "ffn_up.weight", (ffn, hidden), q8)
-        add(p + "ffn_down.weight", (hidden, ffn), q8)
-    add("output_norm.weight", (hidden,))
-    add("output.weight", (n_vocab, hidden), GGMLQuantizationType.F16)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
+    return _write_llama(
+        path,
+        name="tiny-llama-run",
+        file_type=7,
+        context=128,
+        shape=(64, 128, 2, 4, n_vocab),
+        tokenizer=tokenizer,
+        seed=1,
+        scale=0.2,
+        big8=q8,
+        big4=q8,
+    )
